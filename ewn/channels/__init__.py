@@ -1,0 +1,1 @@
+"""Providers: every call to or from a messaging provider goes through here."""

@@ -1,0 +1,1 @@
+"""Delivery: the outbox, the send stage and provider status callbacks."""

@@ -1,0 +1,1 @@
+"""Ingest: the Twilio webhooks, the disk spool, keywords and the message stage."""

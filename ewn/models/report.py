@@ -1,0 +1,42 @@
+"""Reports: what a monitor told us, with its reference, times and location."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ewn.models.base import Base, utcnow
+
+
+class Report(Base):
+    """One account of an event; one or more inbound messages make it up."""
+
+    __tablename__ = "reports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Short, unambiguous, readable over the phone; unique for as long as reports are kept.
+    reference: Mapped[str] = mapped_column(String(16), unique=True)
+    monitor_id: Mapped[int | None] = mapped_column(ForeignKey("monitors.id"), index=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    # live (webhook, fallback, spool, reconcile) or import: imported reports get no reply.
+    origin: Mapped[str] = mapped_column(String(16), default="live")
+    text: Mapped[str] = mapped_column(Text, default="")
+    language: Mapped[str | None] = mapped_column(String(8))
+    # Monitor trust when the report arrived (low for unknown senders).
+    trust: Mapped[str] = mapped_column(String(8))
+    country: Mapped[str | None] = mapped_column(String(2))
+    timezone: Mapped[str | None] = mapped_column(String(64))
+    received_at: Mapped[datetime] = mapped_column(index=True)
+    # When it happened, as a range in UTC, and what says so: received (the default), text, staff.
+    event_start: Mapped[datetime]
+    event_end: Mapped[datetime]
+    event_time_source: Mapped[str] = mapped_column(String(16), default="received")
+    # Location so far: a WhatsApp share gives exact coordinates; later stages add the rest.
+    latitude: Mapped[float | None]
+    longitude: Mapped[float | None]
+    location_source: Mapped[str | None] = mapped_column(String(16))
+    location_label: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="new")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

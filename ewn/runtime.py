@@ -1,0 +1,64 @@
+"""What every part of EWN needs at hand: settings, database, keys, keywords, replies, transport."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from functools import cached_property
+
+from flask import current_app
+
+from ewn.crypto import Keyring, open_keyring
+from ewn.db import Database
+from ewn.ingest.keywords import Keywords
+from ewn.ingest.replies import Replies
+from ewn.ingest.spool import Spool
+from ewn.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+class Runtime:
+    """Built once per process from settings; checks every configuration file on creation."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.keyring: Keyring = open_keyring(settings)
+        self.db = Database(settings.database, settings.sqlite_synchronous)
+        self.keywords = Keywords.load(settings.path(settings.ingest.keywords_file))
+        self.replies = Replies.load(settings.path(settings.ingest.replies_file))
+        self.spool = Spool(settings.spool_path, self.keyring)
+        self.auth_tokens = [
+            token
+            for token in (settings.twilio.auth_token, settings.twilio.secondary_auth_token)
+            if token
+        ] or ([demo_auth_token(settings)] if settings.demo else [])
+
+    @cached_property
+    def transport(self):
+        """Twilio when credentials are set (and not in demo mode), else the console."""
+        from ewn.channels.console import ConsoleTransport
+        from ewn.channels.twilio import TwilioTransport
+
+        if self.settings.twilio_configured and not self.settings.demo:
+            return TwilioTransport(self.settings.twilio)
+        return ConsoleTransport()
+
+    def status_callback_url(self, reference: str) -> str | None:
+        if not self.settings.public_url or not self.settings.twilio_configured:
+            return None
+        return f"{self.settings.public_url.rstrip('/')}/webhooks/twilio/status?ref={reference}"
+
+
+def demo_auth_token(settings: Settings) -> str:
+    """The demo's stand-in for a Twilio auth token, so `ewn simulate` can sign requests."""
+    path = settings.data_path / "demo-twilio-token"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(16))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def runtime() -> Runtime:
+    return current_app.extensions["ewn"]

@@ -1,0 +1,1 @@
+"""The queries: named functions, the only place that builds SELECTs and INSERTs."""

@@ -1,0 +1,191 @@
+"""Durable work items: enqueue, claim with a lease, complete, retry."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import Connection, and_, func, or_, select, update
+from sqlalchemy.orm import Session
+
+from ewn.models import WorkItem, utcnow
+from ewn.models.work import PRIORITY_NORMAL
+from ewn.store.common import insert_ignoring_conflicts
+
+ACTIVE = ("due", "running")
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """A work item this worker holds; attempts identifies this particular hold."""
+
+    id: int
+    stage: str
+    subject_id: int
+    attempts: int
+    worker: str
+
+
+def enqueue(
+    connection: Connection | Session,
+    stage: str,
+    subject_id: int,
+    priority: int = PRIORITY_NORMAL,
+    due_at: datetime | None = None,
+) -> None:
+    """Add work unless the same stage is already queued for subject (idempotent)."""
+    now = utcnow()
+    dialect = (
+        connection.bind.dialect.name
+        if isinstance(connection, Session)
+        else (connection.dialect.name)
+    )
+    statement = insert_ignoring_conflicts(dialect, WorkItem.__table__, ["stage", "subject_id"])
+    connection.execute(
+        statement.values(
+            stage=stage,
+            subject_id=subject_id,
+            status="due",
+            priority=priority,
+            due_at=due_at or now,
+            attempts=0,
+            created_at=now,
+        )
+    )
+
+
+def claim(
+    session: Session, worker: str, limit: int, lease_seconds: float, max_attempts: int
+) -> list[Claimed]:
+    """Take up to limit due items, each leased to worker for lease_seconds."""
+    now = utcnow()
+    # Items whose worker died (lease expired) become due again, or failed if they keep dying.
+    session.execute(
+        update(WorkItem)
+        .where(
+            WorkItem.status == "running",
+            WorkItem.lease_until < now,
+            WorkItem.attempts >= max_attempts,
+        )
+        .values(
+            status="failed",
+            finished_at=now,
+            lease_until=None,
+            last_error="lease expired on every attempt (worker killed or job too long)",
+        )
+    )
+    candidates = (
+        select(WorkItem.id)
+        .where(
+            or_(
+                and_(WorkItem.status == "due", WorkItem.due_at <= now),
+                and_(WorkItem.status == "running", WorkItem.lease_until < now),
+            )
+        )
+        .order_by(WorkItem.priority, WorkItem.due_at)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    rows = session.execute(
+        update(WorkItem)
+        .where(WorkItem.id.in_(candidates.scalar_subquery()))
+        .values(
+            status="running",
+            worker=worker,
+            attempts=WorkItem.attempts + 1,
+            lease_until=now + timedelta(seconds=lease_seconds),
+        )
+        .returning(WorkItem.id, WorkItem.stage, WorkItem.subject_id, WorkItem.attempts)
+        .execution_options(synchronize_session=False)
+    ).all()
+    return [Claimed(row.id, row.stage, row.subject_id, row.attempts, worker) for row in rows]
+
+
+def _held(item: Claimed):
+    return and_(
+        WorkItem.id == item.id,
+        WorkItem.status == "running",
+        WorkItem.worker == item.worker,
+        WorkItem.attempts == item.attempts,
+    )
+
+
+def complete(session: Session, item: Claimed) -> bool:
+    """Mark done; False if the lease was lost (another worker took the item over)."""
+    result = session.execute(
+        update(WorkItem)
+        .where(_held(item))
+        .values(status="done", finished_at=utcnow(), lease_until=None, last_error=None)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
+
+
+def retry_later(
+    session: Session, item: Claimed, error: str, delay: float, max_attempts: int
+) -> str:
+    """Reschedule after a failure, or park as failed when attempts are used up."""
+    now = utcnow()
+    if item.attempts >= max_attempts:
+        values = {"status": "failed", "finished_at": now}
+    else:
+        values = {"status": "due", "due_at": now + timedelta(seconds=delay)}
+    session.execute(
+        update(WorkItem)
+        .where(_held(item))
+        .values(lease_until=None, last_error=error[:2000], **values)
+        .execution_options(synchronize_session=False)
+    )
+    return values["status"]
+
+
+def oldest_waiting(session: Session) -> datetime | None:
+    """When the longest-waiting due item became due (expired leases count as due)."""
+    now = utcnow()
+    due = session.scalar(
+        select(func.min(WorkItem.due_at)).where(WorkItem.status == "due", WorkItem.due_at <= now)
+    )
+    stale = session.scalar(
+        select(func.min(WorkItem.lease_until)).where(
+            WorkItem.status == "running", WorkItem.lease_until < now
+        )
+    )
+    times = [t for t in (due, stale) if t is not None]
+    if not times:
+        return None
+    # Aggregates bypass the column type on SQLite: make sure we compare aware datetimes.
+    return min(_aware(t) for t in times)
+
+
+def _aware(value):
+    from ewn.models.base import UTCDateTime
+
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return UTCDateTime().process_result_value(value, None)
+
+
+def count_by_status(session: Session) -> dict[str, int]:
+    rows = session.execute(select(WorkItem.status, func.count()).group_by(WorkItem.status))
+    return {status: count for status, count in rows}
+
+
+def failed_items(session: Session, limit: int = 100) -> list[WorkItem]:
+    return list(
+        session.scalars(
+            select(WorkItem).where(WorkItem.status == "failed").order_by(WorkItem.id).limit(limit)
+        )
+    )
+
+
+def retry_failed(session: Session, ids: list[int] | None = None) -> int:
+    """Put failed items back in the queue (staff fixed the cause)."""
+    statement = update(WorkItem).where(WorkItem.status == "failed")
+    if ids:
+        statement = statement.where(WorkItem.id.in_(ids))
+    result = session.execute(
+        statement.values(
+            status="due", due_at=utcnow(), attempts=0, finished_at=None
+        ).execution_options(synchronize_session=False)
+    )
+    return result.rowcount
