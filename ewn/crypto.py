@@ -16,6 +16,7 @@ import json
 import os
 import secrets
 import threading
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,6 +26,8 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 FORMAT = 1
 _PREFIX = "e1"
+# How often a running process looks for a rotated keyring file (seconds).
+REFRESH_SECONDS = 10.0
 
 
 class KeyringError(Exception):
@@ -53,6 +56,8 @@ class Keyring:
     demo: bool = False
     path: Path | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _checked: float = field(default_factory=time.monotonic, repr=False)
+    _mtime: float = field(default=0.0, repr=False)
 
     # ------------------------------------------------------------------ persistence
 
@@ -88,6 +93,7 @@ class Keyring:
             raise KeyringError(f"{path}: malformed keyring ({exc!r})") from None
         if keyring.active not in keyring.keys:
             raise KeyringError(f"{path}: active key {keyring.active!r} is not in keys")
+        keyring._mtime = path.stat().st_mtime
         if any(len(key) != 32 for key in keys.values()) or len(keyring.lookup_key) < 32:
             raise KeyringError(f"{path}: keys must be 32 bytes")
         return keyring
@@ -111,6 +117,7 @@ class Keyring:
             os.fsync(handle.fileno())
         os.replace(temporary, path)
         self.path = path
+        self._mtime = path.stat().st_mtime
 
     def add_key(self) -> str:
         """Add a new data key and make it the active one."""
@@ -128,11 +135,26 @@ class Keyring:
         with self._lock:
             fresh = Keyring.load(self.path)
             self.keys.update(fresh.keys)
+            self.active, self._mtime = fresh.active, fresh._mtime
+
+    def _refresh(self) -> None:
+        """Pick up a rotation made by `ewn keys rotate` in another process."""
+        now = time.monotonic()
+        if self.path is None or now - self._checked < REFRESH_SECONDS:
+            return
+        self._checked = now
+        try:
+            changed = self.path.stat().st_mtime != self._mtime
+        except OSError:
+            return
+        if changed:
+            self._reload()
 
     # ------------------------------------------------------------------ use
 
     def encrypt(self, plaintext: str | bytes, context: str) -> str:
         """Encrypt under the active key; context (e.g. "identity.phone") binds it to its place."""
+        self._refresh()
         data = plaintext.encode("utf-8") if isinstance(plaintext, str) else plaintext
         nonce = os.urandom(12)
         sealed = AESGCM(self.keys[self.active]).encrypt(nonce, data, context.encode())

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from ewn.channels import twilio
 from ewn.delivery.outbox import queue_message
 from ewn.ingest.keywords import Keyword
-from ewn.models import InboundMessage, Monitor, MonitorIdentity, utcnow
+from ewn.models import InboundMessage, Monitor, MonitorIdentity
 from ewn.phones import BadNumber, split_address, to_e164
 from ewn.store import messages, monitors, reports
 from ewn.store.messages import MESSAGE_STAGE
@@ -45,11 +45,16 @@ def process_message(session: Session, job: Job) -> None:
     message.latitude, message.longitude = inbound.latitude, inbound.longitude
     message.location_address, message.location_label = inbound.address, inbound.label
     messages.add_media(session, message.id, inbound.media)
-    if not inbound.sender:
+    if inbound.sender:
+        sender = identify(session, rt, message, inbound.sender, inbound.profile_name)
+    elif message.monitor_id is not None:
+        # An imported paper form names its monitor, not a number: nothing can be sent back.
+        monitor = monitors.get_monitor(session, message.monitor_id)
+        sender = Sender(message.channel or "sms", "", "", None, monitor, opted_out=True)
+    else:
         message.kind, message.note = "invalid", "no sender (From) in the request"
         return
-    sender = identify(session, rt, message, inbound.sender, inbound.profile_name)
-    keyword = rt.keywords.match(message.body)
+    keyword = rt.keywords.match(message.body) if sender.phone else None
     if keyword:
         act_on_keyword(session, rt, message, sender, keyword)
     else:
@@ -249,6 +254,3 @@ def make_report(
     monitor.last_report_at = max(monitor.last_report_at or message.received_at, message.received_at)
     log.info("message %s became report %s", message.id, report.reference)
     reply(session, rt, message, sender, "ack", monitor.language, reference=report.reference)
-
-
-__all__ = ["process_message", "utcnow"]

@@ -1,0 +1,89 @@
+"""ewn serve and ewn worker."""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+import click
+
+from ewn.cli.common import app_runtime
+
+log = logging.getLogger(__name__)
+
+
+def register(main: click.Group) -> None:
+    @main.command()
+    @click.option(
+        "--demo", is_flag=True, help="Embedded demo: SQLite, generated keys, console transport."
+    )
+    @click.option("--host", default="127.0.0.1", show_default=True)
+    @click.option("--port", default=5000, show_default=True, type=int)
+    @click.option(
+        "--workers",
+        default=1,
+        show_default=True,
+        type=click.IntRange(0, 16),
+        help="Worker threads to run beside the web server.",
+    )
+    def serve(demo: bool, host: str, port: int, workers: int) -> None:
+        """Run the web app and the worker in one process (the embedded default).
+
+        In production run gunicorn (see config/gunicorn.conf.py) and `ewn worker` processes.
+        """
+        from werkzeug.serving import run_simple
+
+        from ewn.worker import Worker
+
+        overrides = {"demo": True} if demo else {}
+        with app_runtime(overrides) as (app, rt):
+            rt.db.upgrade()
+            threads = []
+            runners = [Worker(rt) for _ in range(workers)]
+            for runner in runners:
+                thread = threading.Thread(target=_run_worker, args=(app, runner), daemon=True)
+                thread.start()
+                threads.append(thread)
+            _banner(rt, host, port, workers)
+            try:
+                run_simple(host, port, app, threaded=True, use_reloader=False)
+            finally:
+                for runner in runners:
+                    runner.stopping.set()
+                for thread in threads:
+                    thread.join(timeout=10)
+
+    @main.command()
+    @click.option("--until-idle", is_flag=True, help="Stop when no work is due (for scripts).")
+    def worker(until_idle: bool) -> None:
+        """Claim and run due work (message stage, sending, spool replay) until stopped."""
+        from ewn.worker import Worker
+
+        with app_runtime() as (_app, rt):
+            runner = Worker(rt)
+            runner.install_signal_handlers()
+            runner.run(until_idle=until_idle)
+
+
+def _run_worker(app, runner) -> None:
+    with app.app_context():
+        runner.run()
+
+
+def _banner(rt, host: str, port: int, workers: int) -> None:
+    settings = rt.settings
+    lines = [
+        f"EWN is running on http://{host}:{port}/ with {workers} worker thread(s).",
+        f"  database:   {rt.db.engine.url.render_as_string(hide_password=True)}",
+        f"  transport:  {rt.transport.name}"
+        + (" (outbound messages are printed here)" if rt.transport.name == "console" else ""),
+        f"  webhook:    POST http://{host}:{port}/webhooks/twilio/messages",
+        f"  health:     http://{host}:{port}/health",
+    ]
+    if settings.demo:
+        lines += [
+            "  DEMO MODE: generated keys and token in "
+            f"{settings.data_path}; never use it for real reports.",
+            f'  try it:     ewn simulate --url http://{host}:{port} "Armed men near the market"',
+        ]
+    click.echo("\n".join(lines), err=True)
