@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DEFAULTS_FILE = ROOT / "config" / "settings.yaml"
 SUPPORTED_LANGUAGES = ("en", "fr", "sw", "ar")
 # Environment variables that are not settings but are read by EWN or its tests.
-OTHER_VARIABLES = {"EWN_CONFIG"}
+OTHER_VARIABLES = {"EWN_CONFIG", "EWN_BIND", "EWN_WEB_PROCESSES", "EWN_WEB_THREADS"}
 OTHER_PREFIXES = ("EWN_TEST_",)
 
 _TRUE = {"true", "yes", "on", "1"}
