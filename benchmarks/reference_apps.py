@@ -36,9 +36,10 @@ CREATE TABLE IF NOT EXISTS messages (
     UNIQUE (provider, external_id)
 )
 """
-INSERT = "INSERT INTO messages (provider, external_id, raw) VALUES ('twilio', ?, ?) " + (
-    "ON CONFLICT (provider, external_id) DO NOTHING"
-)
+INSERT = """
+INSERT INTO messages (provider, external_id, raw) VALUES ('twilio', ?, ?)
+ON CONFLICT (provider, external_id) DO NOTHING
+"""
 
 
 def _twiml() -> Response:
