@@ -184,12 +184,27 @@ def post_signed(client, path: str, params: dict, token: str = AUTH_TOKEN, **kwar
     )
 
 
-def drain(rt) -> None:
-    """Run the worker until nothing is due (stages, sends, spool replay)."""
+def drain(rt, timeout: float = 30.0) -> None:
+    """Run the worker until no work is left, waiting for retries scheduled a moment ahead."""
+    import time
+
+    from sqlalchemy import func, select
+
+    from ewn.models import WorkItem
     from ewn.worker import Worker
 
     worker = Worker(rt, name="test-worker")
-    worker.run(until_idle=True)
+    deadline = time.monotonic() + timeout
+    while True:
+        worker.run(until_idle=True)
+        with rt.db.session() as session:
+            waiting = session.scalar(select(func.count()).select_from(WorkItem).where(
+                WorkItem.status.in_(("due", "running"))))
+        if not waiting and not rt.spool.count():
+            return
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{waiting} work items still waiting after {timeout} s")
+        time.sleep(0.02)
 
 
 @pytest.fixture
