@@ -95,9 +95,12 @@ def claim(
             attempts=WorkItem.attempts + 1,
             lease_until=now + timedelta(seconds=lease_seconds),
         )
-        .returning(WorkItem.id, WorkItem.stage, WorkItem.subject_id, WorkItem.attempts)
+        .returning(WorkItem.id, WorkItem.stage, WorkItem.subject_id, WorkItem.attempts,
+                   WorkItem.priority, WorkItem.due_at)
         .execution_options(synchronize_session=False)
     ).all()
+    # RETURNING does not keep the subquery's order: run the most urgent first.
+    rows = sorted(rows, key=lambda row: (row.priority, row.due_at, row.id))
     return [Claimed(row.id, row.stage, row.subject_id, row.attempts, worker) for row in rows]
 
 
