@@ -99,8 +99,11 @@ def load_settings(
         value = _get_dotted(values, dotted)
         problem = check(value)
         if problem:
-            origin = ("overrides", None) if dotted in (overrides or {}) else (
-                _origin(dotted, defaults, environ, deployment_file))
+            origin = (
+                ("overrides", None)
+                if dotted in (overrides or {})
+                else (_origin(dotted, defaults, environ, deployment_file))
+            )
             raise ConfigError(*origin, dotted, problem)
     settings = Settings(values)
     _check_combination(settings)

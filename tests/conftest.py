@@ -198,8 +198,11 @@ def drain(rt, timeout: float = 30.0) -> None:
     while True:
         worker.run(until_idle=True)
         with rt.db.session() as session:
-            waiting = session.scalar(select(func.count()).select_from(WorkItem).where(
-                WorkItem.status.in_(("due", "running"))))
+            waiting = session.scalar(
+                select(func.count())
+                .select_from(WorkItem)
+                .where(WorkItem.status.in_(("due", "running")))
+            )
         if not waiting and not rt.spool.count():
             return
         if time.monotonic() > deadline:

@@ -15,20 +15,27 @@ STATUS = "/webhooks/twilio/status"
 
 def queue(rt, phone="+254712345678", channel="sms", **kwargs) -> OutboundMessage:
     with rt.db.session() as session:
-        return queue_message(session, rt.keyring, purpose="test", channel=channel, phone=phone,
-                             body="Ujumbe wa majaribio", **kwargs)
+        return queue_message(
+            session,
+            rt.keyring,
+            purpose="test",
+            channel=channel,
+            phone=phone,
+            body="Ujumbe wa majaribio",
+            **kwargs,
+        )
 
 
 def outbound(rt, reference: str) -> OutboundMessage:
     with rt.db.session() as session:
-        return session.scalar(select(OutboundMessage).where(
-            OutboundMessage.reference == reference))
+        return session.scalar(select(OutboundMessage).where(OutboundMessage.reference == reference))
 
 
 def work_item(rt, outbound_id: int) -> WorkItem:
     with rt.db.session() as session:
-        return session.scalar(select(WorkItem).where(WorkItem.stage == "send",
-                                                     WorkItem.subject_id == outbound_id))
+        return session.scalar(
+            select(WorkItem).where(WorkItem.stage == "send", WorkItem.subject_id == outbound_id)
+        )
 
 
 def test_send_uses_twilio_client_with_status_callback(rt, run_worker, fake_twilio):
@@ -56,12 +63,15 @@ def test_messaging_service_is_used_when_configured(overrides, fake_twilio):
     assert sent["form"]["MessagingServiceSid"] == "MG" + "1" * 32 and "From" not in sent["form"]
 
 
-@pytest.mark.parametrize("failure", [
-    Failure(500, 20500, "Internal Server Error"),
-    Failure(503, None, "Service Unavailable"),
-    Failure(429, 20429, "Too Many Requests"),
-    Failure(201, None, "slow", delay=3.0),  # longer than the client's 2 s timeout
-])
+@pytest.mark.parametrize(
+    "failure",
+    [
+        Failure(500, 20500, "Internal Server Error"),
+        Failure(503, None, "Service Unavailable"),
+        Failure(429, 20429, "Too Many Requests"),
+        Failure(201, None, "slow", delay=3.0),  # longer than the client's 2 s timeout
+    ],
+)
 def test_retryable_failures_are_retried_until_sent(rt, run_worker, fake_twilio, failure):
     message = queue(rt)
     fake_twilio.fail_next(failure, failure)
@@ -144,7 +154,11 @@ def test_status_callbacks_move_forward_only(client, rt, run_worker, fake_twilio)
     with rt.db.session() as session:
         events = session.scalars(select(DeliveryEvent).order_by(DeliveryEvent.id)).all()
     assert [(e.status, e.applied) for e in events] == [
-        ("delivered", True), ("sent", False), ("delivered", False), ("undelivered", False)]
+        ("delivered", True),
+        ("sent", False),
+        ("delivered", False),
+        ("undelivered", False),
+    ]
 
 
 def test_status_callback_before_send_result_is_committed(client, rt, run_worker, fake_twilio):
@@ -160,8 +174,10 @@ def test_undelivered_keeps_error_code_and_whatsapp_read(client, rt, run_worker):
     run_worker()
     callback(client, first.reference, "status__undelivered")
     callback(client, second.reference, "status__whatsapp_read")
-    assert (outbound(rt, first.reference).status,
-            outbound(rt, first.reference).error_code) == ("undelivered", "30003")
+    assert (outbound(rt, first.reference).status, outbound(rt, first.reference).error_code) == (
+        "undelivered",
+        "30003",
+    )
     assert outbound(rt, second.reference).status == "read"
 
 
@@ -169,16 +185,18 @@ def test_status_callback_needs_a_valid_signature(client, rt, run_worker):
     message = queue(rt)
     run_worker()
     params = load_fixture("status__delivered")
-    response = client.post(f"{STATUS}?ref={message.reference}", data=params,
-                           headers={"X-Twilio-Signature": "forged"})
+    response = client.post(
+        f"{STATUS}?ref={message.reference}", data=params, headers={"X-Twilio-Signature": "forged"}
+    )
     assert response.status_code == 403
     # The reference is part of the signed URL: moving a signature to another ref fails.
     other = queue(rt)
     from tests.conftest import PUBLIC_URL, sign
 
     signature = sign(f"{PUBLIC_URL}{STATUS}?ref={message.reference}", params)
-    response = client.post(f"{STATUS}?ref={other.reference}", data=params,
-                           headers={"X-Twilio-Signature": signature})
+    response = client.post(
+        f"{STATUS}?ref={other.reference}", data=params, headers={"X-Twilio-Signature": signature}
+    )
     assert response.status_code == 403
     assert outbound(rt, message.reference).status == "accepted"
 
@@ -191,8 +209,13 @@ def test_status_callback_for_unknown_message_is_answered(client, rt, reference):
 def test_status_callback_with_unknown_status_is_ignored(client, rt, run_worker):
     message = queue(rt)
     run_worker()
-    response = callback(client, message.reference, "status__delivered",
-                        MessageStatus="teleported", SmsStatus="teleported")
+    response = callback(
+        client,
+        message.reference,
+        "status__delivered",
+        MessageStatus="teleported",
+        SmsStatus="teleported",
+    )
     assert response.status_code == 200
     assert outbound(rt, message.reference).status == "accepted"
 

@@ -5,8 +5,15 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from ewn.models import InboundMedia, InboundMessage, Monitor, MonitorIdentity, OptOut, Report
-from ewn.models import OutboundMessage
+from ewn.models import (
+    InboundMedia,
+    InboundMessage,
+    Monitor,
+    MonitorIdentity,
+    OptOut,
+    OutboundMessage,
+    Report,
+)
 from ewn.registry import NewIdentity, add
 from tests.conftest import load_fixture, post_signed
 
@@ -39,7 +46,8 @@ def enrol(rt, phone="+254712345678", channel="sms", **fields) -> Monitor:
 
 
 def test_report_from_known_monitor_gets_reference_and_ack_in_their_language(
-        client, rt, run_worker, fake_twilio):
+    client, rt, run_worker, fake_twilio
+):
     monitor = enrol(rt, language="sw")
     params = send(client)
     run_worker()
@@ -58,7 +66,8 @@ def test_report_from_known_monitor_gets_reference_and_ack_in_their_language(
     [outbound] = rows(rt, OutboundMessage)
     assert outbound.status == "accepted" and outbound.provider_sid == sent["sid"]
     assert sent["status_callback"] == (
-        f"https://ewn.example.org/webhooks/twilio/status?ref={outbound.reference}")
+        f"https://ewn.example.org/webhooks/twilio/status?ref={outbound.reference}"
+    )
 
 
 def test_unknown_sender_report_is_kept_unverified_with_low_trust(client, rt, run_worker):
@@ -66,7 +75,10 @@ def test_unknown_sender_report_is_kept_unverified_with_low_trust(client, rt, run
     run_worker()
     [monitor] = rows(rt, Monitor)
     assert (monitor.status, monitor.trust, monitor.enrolled_via) == (
-        "unverified", "low", "unknown_sender")
+        "unverified",
+        "low",
+        "unknown_sender",
+    )
     assert monitor.pseudonym.startswith("KE-") and len(monitor.pseudonym) == 7
     [report] = rows(rt, Report)
     assert report.trust == "low" and report.monitor_id == monitor.id
@@ -123,8 +135,7 @@ def test_profile_name_of_known_whatsapp_monitor_is_stored_encrypted(client, rt, 
 def test_sms_and_whatsapp_identities_of_one_monitor(client, rt, run_worker):
     monitor = enrol(rt, "+254722000111", "sms")
     with rt.db.session() as session:
-        add(session, rt, NewIdentity("+254722000111", "whatsapp"),
-            session.get(Monitor, monitor.id))
+        add(session, rt, NewIdentity("+254722000111", "whatsapp"), session.get(Monitor, monitor.id))
     send(client, fixture="inbound__whatsapp_text")
     send(client, "Sms too", From="+254722000111")
     run_worker()
@@ -157,15 +168,14 @@ def test_start_after_stop_resumes_replies(client, rt, run_worker, fake_twilio):
     assert sent["body"].startswith("Vous recevrez")
 
 
-def test_stop_between_queueing_and_sending_suppresses_the_send(client, rt, run_worker,
-                                                               fake_twilio):
+def test_stop_between_queueing_and_sending_suppresses_the_send(client, rt, run_worker, fake_twilio):
     from ewn.store import monitors
 
     enrol(rt)
     send(client, "Moto umewashwa sokoni")
     # Process the message but not the send, then the monitor opts out.
-    from ewn.worker import STAGES, Worker
     from ewn.store import work
+    from ewn.worker import STAGES, Worker
 
     worker = Worker(rt, "w")
     with rt.db.session() as session:
@@ -187,10 +197,13 @@ def test_message_containing_a_keyword_is_a_report(client, rt, run_worker):
     assert len(rows(rt, Report)) == 1 and rows(rt, OptOut) == []
 
 
-@pytest.mark.parametrize(("word", "start"), [("HELP", "Send what"), ("msaada", "Tuma"),
-                                             ("aide", "Envoyez"), ("مساعدة", "أرسل")])
-def test_help_answers_in_the_language_of_the_keyword(client, rt, run_worker, fake_twilio,
-                                                     word, start):
+@pytest.mark.parametrize(
+    ("word", "start"),
+    [("HELP", "Send what"), ("msaada", "Tuma"), ("aide", "Envoyez"), ("مساعدة", "أرسل")],
+)
+def test_help_answers_in_the_language_of_the_keyword(
+    client, rt, run_worker, fake_twilio, word, start
+):
     send(client, word)
     run_worker()
     [sent] = fake_twilio.sent
@@ -247,19 +260,31 @@ def test_join_with_invite_code(overrides, fake_twilio):
     with app.app_context():
         rt = app.extensions["ewn"]
         with rt.db.session() as session:
-            monitors.create_invite(session, rt.keyring, "7QX4MA", utcnow() + timedelta(days=1),
-                                   language="sw", home_place="Burnt Forest", trust="high")
+            monitors.create_invite(
+                session,
+                rt.keyring,
+                "7QX4MA",
+                utcnow() + timedelta(days=1),
+                language="sw",
+                home_place="Burnt Forest",
+                trust="high",
+            )
         send(client, "JIUNGE 7QXAAA", From="+254700000009")  # wrong code
         send(client, "jiunge 7qx4ma", From="+254700000010")
         send(client, "JOIN 7QX4MA", From="+254700000011")  # used up
         drain(rt)
         [monitor] = rows(rt, Monitor)
         assert (monitor.language, monitor.trust, monitor.home_place, monitor.enrolled_via) == (
-            "sw", "high", "Burnt Forest", "invite")
+            "sw",
+            "high",
+            "Burnt Forest",
+            "invite",
+        )
         bodies = {m["to"]: m["body"] for m in fake_twilio.sent}
         assert bodies["+254700000009"].startswith("Nambari hii si sahihi")
         assert bodies["+254700000010"] == (
-            f"Karibu. Umesajiliwa kama {monitor.pseudonym}. Tuma MSAADA kupata msaada.")
+            f"Karibu. Umesajiliwa kama {monitor.pseudonym}. Tuma MSAADA kupata msaada."
+        )
         assert bodies["+254700000011"].startswith("This code is not valid")  # English keyword
 
 
@@ -294,8 +319,8 @@ def test_each_message_processed_once_even_if_run_twice(client, rt, run_worker, f
     with rt.db.session() as session:
         work.retry_failed(session)  # nothing failed: no-op
     from ewn.ingest.process import process_message
-    from ewn.worker import Job
     from ewn.store.work import Claimed
+    from ewn.worker import Job
 
     # Running the stage again on a processed message changes nothing.
     with rt.db.session() as session:

@@ -27,25 +27,40 @@ def test_defaults_load_and_every_setting_has_an_environment_name():
 
 
 def test_deployment_file_and_environment_override_defaults(tmp_path):
-    settings = settings_from(tmp_path, "ingest:\n  enrolment: invite\nworker:\n  batch_size: 5\n",
-                             EWN_WORKER_BATCH_SIZE="7", EWN_PUBLIC_URL="https://x.example")
+    settings = settings_from(
+        tmp_path,
+        "ingest:\n  enrolment: invite\nworker:\n  batch_size: 5\n",
+        EWN_WORKER_BATCH_SIZE="7",
+        EWN_PUBLIC_URL="https://x.example",
+    )
     assert settings.ingest.enrolment == "invite"
     assert settings.worker.batch_size == 7
     assert settings.public_url == "https://x.example"
 
 
-@pytest.mark.parametrize(("text", "line", "key", "problem"), [
-    ("worker:\n  lease_seconds: soon\n", 2, "worker.lease_seconds", "expected a number"),
-    ("demo: maybe\n", 1, "demo", "expected true or false"),
-    ("twilo:\n  auth_token: x\n", 1, "twilo", "did you mean 'twilio'"),
-    ("ingest:\n  enrolment: everyone\n", 2, "ingest.enrolment", "expected one of staff"),
-    ("deployment:\n  default_timezone: Africa/Nairobbi\n", 2,
-     "deployment.default_timezone", "unknown time zone"),
-    ("deployment:\n  numbers:\n    - address: '0712'\n      country: KE\n      timezone: UTC\n",
-     2, "deployment.numbers", "address must be +E.164"),
-    ("worker: [1, 2]\n", 1, "worker", "expected a mapping"),
-    ("health:\n  max_due_age_seconds: 0\n", 2, "health.max_due_age_seconds", "greater than 0"),
-])
+@pytest.mark.parametrize(
+    ("text", "line", "key", "problem"),
+    [
+        ("worker:\n  lease_seconds: soon\n", 2, "worker.lease_seconds", "expected a number"),
+        ("demo: maybe\n", 1, "demo", "expected true or false"),
+        ("twilo:\n  auth_token: x\n", 1, "twilo", "did you mean 'twilio'"),
+        ("ingest:\n  enrolment: everyone\n", 2, "ingest.enrolment", "expected one of staff"),
+        (
+            "deployment:\n  default_timezone: Africa/Nairobbi\n",
+            2,
+            "deployment.default_timezone",
+            "unknown time zone",
+        ),
+        (
+            "deployment:\n  numbers:\n    - address: '0712'\n      country: KE\n      timezone: UTC\n",
+            2,
+            "deployment.numbers",
+            "address must be +E.164",
+        ),
+        ("worker: [1, 2]\n", 1, "worker", "expected a mapping"),
+        ("health:\n  max_due_age_seconds: 0\n", 2, "health.max_due_age_seconds", "greater than 0"),
+    ],
+)
 def test_mistakes_in_a_file_name_file_line_key_and_problem(tmp_path, text, line, key, problem):
     with pytest.raises(ConfigError) as error:
         settings_from(tmp_path, text)
@@ -60,11 +75,14 @@ def test_yaml_syntax_error_names_line(tmp_path):
     assert f"{tmp_path / 'deployment.yaml'}:3" in str(error.value)
 
 
-@pytest.mark.parametrize(("name", "value", "problem"), [
-    ("EWN_DEMO", "yes please", "expected true or false"),
-    ("EWN_WORKER_BATCH_SIZE", "ten", "expected a whole number"),
-    ("EWN_PUBLC_URL", "https://x", "unknown key (did you mean 'EWN_PUBLIC_URL'?)"),
-])
+@pytest.mark.parametrize(
+    ("name", "value", "problem"),
+    [
+        ("EWN_DEMO", "yes please", "expected true or false"),
+        ("EWN_WORKER_BATCH_SIZE", "ten", "expected a whole number"),
+        ("EWN_PUBLC_URL", "https://x", "unknown key (did you mean 'EWN_PUBLIC_URL'?)"),
+    ],
+)
 def test_bad_environment_variables_are_errors(name, value, problem):
     with pytest.raises(ConfigError) as error:
         load_settings(BASE, environ={name: value})
@@ -76,14 +94,20 @@ def test_production_needs_a_keyring_and_a_public_url():
     with pytest.raises(ConfigError, match="keyring_file: required outside demo mode"):
         load_settings(environ={})
     with pytest.raises(ConfigError, match="public_url: required when Twilio is configured"):
-        load_settings({"keyring_file": "k.json", "twilio.account_sid": "AC1",
-                       "twilio.auth_token": "t"}, environ={})
+        load_settings(
+            {"keyring_file": "k.json", "twilio.account_sid": "AC1", "twilio.auth_token": "t"},
+            environ={},
+        )
 
 
 def test_receiving_number_sets_country_and_time_zone(tmp_path):
-    settings = settings_from(tmp_path, (
-        "deployment:\n  numbers:\n    - address: '+12025550100'\n      country: SS\n"
-        "      timezone: Africa/Juba\n"))
+    settings = settings_from(
+        tmp_path,
+        (
+            "deployment:\n  numbers:\n    - address: '+12025550100'\n      country: SS\n"
+            "      timezone: Africa/Juba\n"
+        ),
+    )
     assert settings.number_settings("+12025550100") == ("SS", "Africa/Juba")
     assert settings.number_settings("+15005550006") == ("KE", "Africa/Nairobi")
 
@@ -101,13 +125,16 @@ def test_shipped_keywords_and_replies_load():
     Replies.load(ROOT / "config" / "replies.yaml")
 
 
-@pytest.mark.parametrize(("text", "line", "problem"), [
-    ("en:\n  stop: [STOP]\n  start: [STOP]\n", 3, "already the en.stop keyword"),
-    ("en:\n  halt: [STOP]\n", 2, "unknown key"),
-    ("xx:\n  stop: [STOP]\n", 1, "unknown key"),
-    ("en:\n  stop: []\n", 2, "non-empty list"),
-    ("en:\n  stop: ['  ']\n", 2, "empty or invalid word"),
-])
+@pytest.mark.parametrize(
+    ("text", "line", "problem"),
+    [
+        ("en:\n  stop: [STOP]\n  start: [STOP]\n", 3, "already the en.stop keyword"),
+        ("en:\n  halt: [STOP]\n", 2, "unknown key"),
+        ("xx:\n  stop: [STOP]\n", 1, "unknown key"),
+        ("en:\n  stop: []\n", 2, "non-empty list"),
+        ("en:\n  stop: ['  ']\n", 2, "empty or invalid word"),
+    ],
+)
 def test_keyword_file_mistakes(tmp_path, text, line, problem):
     path = tmp_path / "keywords.yaml"
     path.write_text(text, encoding="utf-8")
@@ -117,12 +144,15 @@ def test_keyword_file_mistakes(tmp_path, text, line, problem):
     assert problem in str(error.value)
 
 
-@pytest.mark.parametrize(("text", "problem"), [
-    ("ack:\n  en: 'Got it {ref}'\n", "unknown placeholder {ref}"),
-    ("ack:\n  en: 'Got it {reference'\n", "malformed placeholder"),
-    ("ack:\n  de: 'Danke {reference}'\n", "unknown key"),
-    ("thanks:\n  en: 'x'\n", "unknown key"),
-])
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("ack:\n  en: 'Got it {ref}'\n", "unknown placeholder {ref}"),
+        ("ack:\n  en: 'Got it {reference'\n", "malformed placeholder"),
+        ("ack:\n  de: 'Danke {reference}'\n", "unknown key"),
+        ("thanks:\n  en: 'x'\n", "unknown key"),
+    ],
+)
 def test_reply_file_mistakes(tmp_path, text, problem):
     path = tmp_path / "replies.yaml"
     path.write_text(text, encoding="utf-8")

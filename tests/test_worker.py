@@ -20,8 +20,11 @@ def add_item(rt, stage="test_boom", subject_id=1, **values):
     with rt.db.session() as session:
         work.enqueue(session, stage, subject_id)
         if values:
-            session.execute(update(WorkItem).where(WorkItem.subject_id == subject_id,
-                                                   WorkItem.stage == stage).values(**values))
+            session.execute(
+                update(WorkItem)
+                .where(WorkItem.subject_id == subject_id, WorkItem.stage == stage)
+                .values(**values)
+            )
 
 
 def items(rt):

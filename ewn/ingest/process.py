@@ -30,6 +30,7 @@ class Sender:
     identity: MonitorIdentity | None
     monitor: Monitor | None
     opted_out: bool
+    profile_name: str | None = None
 
 
 @transactional_stage(MESSAGE_STAGE)
@@ -79,9 +80,25 @@ def identify(
         if profile_name:
             identity.profile_name_enc = rt.keyring.encrypt(profile_name, "identity.profile_name")
         message.identity_id, message.monitor_id = identity.id, monitor.id
-    return Sender(
-        channel, phone, phone_hash, identity, monitor, monitors.is_opted_out(session, phone_hash)
+    opted_out = monitors.is_opted_out(session, phone_hash)
+    return Sender(channel, phone, phone_hash, identity, monitor, opted_out, profile_name)
+
+
+def attach_new_monitor(
+    session: Session, rt, message: InboundMessage, sender: Sender, **fields
+) -> None:
+    """Create a monitor for an unknown sender, with this phone identity."""
+    country = message.country or rt.settings.deployment.default_country
+    sender.monitor = monitors.create_monitor(session, country=country, **fields)
+    sender.identity = monitors.add_identity(
+        session, rt.keyring, sender.monitor, sender.channel, sender.phone
     )
+    if sender.profile_name:
+        sender.identity.profile_name_enc = rt.keyring.encrypt(
+            sender.profile_name, "identity.profile_name"
+        )
+    sender.identity.last_seen_at = message.received_at
+    message.monitor_id, message.identity_id = sender.monitor.id, sender.identity.id
 
 
 def reply(
@@ -185,22 +202,20 @@ def enrol(
     trust = invite.trust if invite else "low"
     via = "invite" if invite else "open"
     if sender.monitor is None:
-        sender.monitor = monitors.create_monitor(
+        attach_new_monitor(
             session,
-            country=message.country or rt.settings.deployment.default_country,
+            rt,
+            message,
+            sender,
             language=language,
             enrolled_via=via,
             trust=trust,
             status="active",
             home_place=invite.home_place if invite else None,
         )
-        sender.identity = monitors.add_identity(
-            session, rt.keyring, sender.monitor, sender.channel, sender.phone
-        )
     else:  # an unverified monitor (created by an earlier report) completes enrolment
         sender.monitor.status, sender.monitor.trust = "active", trust
         sender.monitor.enrolled_via, sender.monitor.language = via, language
-    message.monitor_id, message.identity_id = sender.monitor.id, sender.identity.id
     message.note = f"enrolled ({via})"
     reply(
         session, rt, message, sender, "join_welcome", language, pseudonym=sender.monitor.pseudonym
@@ -217,18 +232,16 @@ def make_report(
         if rt.settings.ingest.unknown_senders == "hold":
             message.kind, message.note = "held", "unknown sender: held for staff review"
             return
-        sender.monitor = monitors.create_monitor(
+        attach_new_monitor(
             session,
-            country=message.country or rt.settings.deployment.default_country,
+            rt,
+            message,
+            sender,
             language=rt.settings.deployment.default_language,
             enrolled_via="unknown_sender",
             trust="low",
             status="unverified",
         )
-        sender.identity = monitors.add_identity(
-            session, rt.keyring, sender.monitor, sender.channel, sender.phone
-        )
-        message.monitor_id, message.identity_id = sender.monitor.id, sender.identity.id
     monitor = sender.monitor
     trusted = monitor.status == "active"
     report = reports.create_report(

@@ -95,8 +95,14 @@ def claim(
             attempts=WorkItem.attempts + 1,
             lease_until=now + timedelta(seconds=lease_seconds),
         )
-        .returning(WorkItem.id, WorkItem.stage, WorkItem.subject_id, WorkItem.attempts,
-                   WorkItem.priority, WorkItem.due_at)
+        .returning(
+            WorkItem.id,
+            WorkItem.stage,
+            WorkItem.subject_id,
+            WorkItem.attempts,
+            WorkItem.priority,
+            WorkItem.due_at,
+        )
         .execution_options(synchronize_session=False)
     ).all()
     # RETURNING does not keep the subquery's order: run the most urgent first.
