@@ -52,7 +52,8 @@ def test_deployment_file_and_environment_override_defaults(tmp_path):
             "unknown time zone",
         ),
         (
-            "deployment:\n  numbers:\n    - address: '0712'\n      country: KE\n      timezone: UTC\n",
+            "deployment:\n  numbers:\n    - address: '0712'\n"
+            "      country: KE\n      timezone: UTC\n",
             2,
             "deployment.numbers",
             "address must be +E.164",
