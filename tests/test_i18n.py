@@ -1,0 +1,61 @@
+"""Translations: every string in every catalog, translated, and the compiled files current."""
+
+from __future__ import annotations
+
+import pytest
+from babel.messages.mofile import read_mo
+from babel.messages.pofile import read_po
+
+from ewn.cli.translations import POT, extract_catalog
+from ewn.i18n import TRANSLATIONS
+from ewn.settings import SUPPORTED_LANGUAGES
+
+LANGUAGES = [language for language in SUPPORTED_LANGUAGES if language != "en"]
+
+
+def catalog(language: str):
+    with (TRANSLATIONS / language / "LC_MESSAGES" / "messages.po").open("rb") as handle:
+        return read_po(handle, locale=language)
+
+
+def test_template_lists_every_translatable_string(tmp_path, monkeypatch):
+    committed = {message.id for message in read_po(POT.open("rb")) if message.id}
+    fresh_path = tmp_path / "messages.pot"
+    monkeypatch.setattr("ewn.cli.translations.POT", fresh_path)
+    extract_catalog()
+    fresh = {message.id for message in read_po(fresh_path.open("rb")) if message.id}
+    assert fresh == committed, "run `ewn translations extract` and `update`"
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_entry_is_translated_and_differs_from_english(language):
+    template = {message.id for message in read_po(POT.open("rb")) if message.id}
+    translated = catalog(language)
+    ids = {message.id for message in translated if message.id}
+    assert template <= ids, f"missing in {language}: {template - ids}"
+    for message in translated:
+        if not message.id:
+            continue
+        assert message.string, f"{language}: untranslated {message.id!r}"
+        assert message.string != message.id, f"{language}: same as English {message.id!r}"
+        assert "fuzzy" not in message.flags, f"{language}: fuzzy {message.id!r}"
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_compiled_catalog_matches_source(language):
+    with (TRANSLATIONS / language / "LC_MESSAGES" / "messages.mo").open("rb") as handle:
+        compiled = {message.id: message.string for message in read_mo(handle) if message.id}
+    source = {message.id: message.string for message in catalog(language) if message.id}
+    assert compiled == source, "run `ewn translations compile`"
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_placeholders_survive_translation(language):
+    import string
+
+    def names(text):
+        return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+
+    for message in catalog(language):
+        if message.id:
+            assert names(message.string) == names(message.id), message.id
