@@ -58,6 +58,7 @@ class Keyring:
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _checked: float = field(default_factory=time.monotonic, repr=False)
     _mtime: float = field(default=0.0, repr=False)
+    _ciphers: dict = field(default_factory=dict, repr=False)
 
     # ------------------------------------------------------------------ persistence
 
@@ -157,7 +158,7 @@ class Keyring:
         self._refresh()
         data = plaintext.encode("utf-8") if isinstance(plaintext, str) else plaintext
         nonce = os.urandom(12)
-        sealed = AESGCM(self.keys[self.active]).encrypt(nonce, data, context.encode())
+        sealed = self._cipher(self.active).encrypt(nonce, data, context.encode())
         return f"{_PREFIX}.{self.active}.{_b64(nonce + sealed)}"
 
     def decrypt_bytes(self, token: str, context: str) -> bytes:
@@ -173,12 +174,18 @@ class Keyring:
             raise KeyringError(f"key {key_id!r} is not in the keyring")
         raw = _unb64(payload)
         try:
-            return AESGCM(self.keys[key_id]).decrypt(raw[:12], raw[12:], context.encode())
+            return self._cipher(key_id).decrypt(raw[:12], raw[12:], context.encode())
         except InvalidTag:
             raise KeyringError("ciphertext does not open (wrong key or context)") from None
 
     def decrypt(self, token: str, context: str) -> str:
         return self.decrypt_bytes(token, context).decode("utf-8")
+
+    def _cipher(self, key_id: str) -> AESGCM:
+        cipher = self._ciphers.get(key_id)
+        if cipher is None:
+            cipher = self._ciphers[key_id] = AESGCM(self.keys[key_id])
+        return cipher
 
     @staticmethod
     def key_id_of(token: str) -> str:

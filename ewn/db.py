@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from contextlib import contextmanager
+import fcntl
+import os
+import threading
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 from alembic import command
@@ -64,6 +67,39 @@ def _configure_sqlite(engine: Engine, synchronous: str) -> None:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+class SQLiteWriteLock:
+    """Serialise SQLite write transactions of all threads and processes on this host.
+
+    SQLite lets one writer in at a time; the others sleep in its busy handler with growing
+    back-off (up to 100 ms a time) even when the lock is free again a millisecond later. A
+    thread lock plus flock() on a file beside the database queues writers in the kernel
+    instead, and wakes the next one as soon as the lock is released.
+    """
+
+    def __init__(self, database_path: str):
+        self.path = database_path + ".writelock"
+        self._thread_lock = threading.Lock()
+        self._descriptor: int | None = None
+        self._pid = 0
+
+    def _file(self) -> int:
+        # One descriptor per process (flock is per open file; a forked child needs its own).
+        if self._descriptor is None or self._pid != os.getpid():
+            self._descriptor = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+            self._pid = os.getpid()
+        return self._descriptor
+
+    @contextmanager
+    def __call__(self):
+        with self._thread_lock:
+            descriptor = self._file()
+            fcntl.flock(descriptor, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(descriptor, fcntl.LOCK_UN)
+
+
 class Database:
     """The engine and session factory of one application."""
 
@@ -71,6 +107,9 @@ class Database:
         self.url = normalise_url(url)
         self.engine = make_engine(self.url, sqlite_synchronous)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        path = self.engine.url.database
+        file_based = self.dialect == "sqlite" and path and path != ":memory:"
+        self.write_lock = SQLiteWriteLock(path) if file_based else nullcontext
 
     @property
     def dialect(self) -> str:
@@ -79,8 +118,14 @@ class Database:
     @contextmanager
     def session(self):
         """A session in one transaction: committed on success, rolled back on error."""
-        with self.sessions() as session, session.begin():
+        with self.write_lock(), self.sessions() as session, session.begin():
             yield session
+
+    @contextmanager
+    def begin(self):
+        """A Core connection in one write transaction."""
+        with self.write_lock(), self.engine.begin() as connection:
+            yield connection
 
     @contextmanager
     def reading(self):
@@ -94,7 +139,7 @@ class Database:
 
     def upgrade(self, revision: str = "head") -> None:
         """Bring the schema up to date with Alembic."""
-        with self.engine.begin() as connection:
+        with self.begin() as connection:
             config = alembic_config(self.url)
             config.attributes["connection"] = connection
             command.upgrade(config, revision)

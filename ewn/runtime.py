@@ -13,6 +13,7 @@ from ewn.db import Database
 from ewn.ingest.keywords import Keywords
 from ewn.ingest.replies import Replies
 from ewn.ingest.spool import Spool
+from ewn.ingest.writer import InboundWriter
 from ewn.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -28,6 +29,7 @@ class Runtime:
         self.keywords = Keywords.load(settings.path(settings.ingest.keywords_file))
         self.replies = Replies.load(settings.path(settings.ingest.replies_file))
         self.spool = Spool(settings.spool_path, self.keyring)
+        self.inbound_writer = InboundWriter(self.db)
         self.auth_tokens = [
             token
             for token in (settings.twilio.auth_token, settings.twilio.secondary_auth_token)

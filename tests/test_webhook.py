@@ -213,7 +213,7 @@ def test_database_down_spools_then_worker_flushes(client, rt, monkeypatch, run_w
         raise OperationalError("INSERT", {}, Exception("connection refused"))
 
     params = load_fixture("inbound__whatsapp_location")
-    monkeypatch.setattr(messages, "record_inbound", unreachable)
+    monkeypatch.setattr(messages, "record_many", unreachable)
     assert post_signed(client, PATH, params).status_code == 200
     assert stored(rt) == []
     assert rt.spool.count() == 1
@@ -232,7 +232,7 @@ def test_database_down_spools_then_worker_flushes(client, rt, monkeypatch, run_w
 def test_spool_files_are_encrypted(client, rt, monkeypatch):
     from ewn.store import messages
 
-    monkeypatch.setattr(messages, "record_inbound", lambda *a, **k: 1 / 0)
+    monkeypatch.setattr(messages, "record_many", lambda *a, **k: 1 / 0)
     params = load_fixture("inbound__whatsapp_text")
     assert post_signed(client, PATH, params).status_code == 200
     [path] = rt.spool.pending()
@@ -244,7 +244,7 @@ def test_spool_files_are_encrypted(client, rt, monkeypatch):
 def test_database_and_disk_both_failing_answers_500(client, rt, monkeypatch):
     from ewn.store import messages
 
-    monkeypatch.setattr(messages, "record_inbound", lambda *a, **k: 1 / 0)
+    monkeypatch.setattr(messages, "record_many", lambda *a, **k: 1 / 0)
 
     def disk_full(_entry):
         raise OSError(28, "No space left on device")

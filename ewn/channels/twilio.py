@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 import logging
 from collections.abc import Iterator, Sequence
 from datetime import datetime
@@ -36,19 +37,36 @@ _quiet.disabled = True  # the client would log numbers and text at INFO
 # ---------------------------------------------------------------------------- webhooks
 
 
-def parse_form(raw: bytes) -> MultiDict:
+class Form(MultiDict):
+    """Form parameters; getall is the accessor RequestValidator looks for first."""
+
+    getall = MultiDict.getlist
+
+
+def parse_form(raw: bytes) -> Form:
     """Decode a form body as Twilio sent it; invalid UTF-8 becomes U+FFFD, nothing raises."""
     text = raw.decode("utf-8", "replace")
-    return MultiDict(parse_qsl(text, keep_blank_values=True, encoding="utf-8", errors="replace"))
+    return Form(parse_qsl(text, keep_blank_values=True, encoding="utf-8", errors="replace"))
 
 
 def signature_valid(
     url: str, params: MultiDict, signature: str | None, tokens: Sequence[str]
 ) -> bool:
-    """Check X-Twilio-Signature against every accepted auth token."""
+    """Check X-Twilio-Signature against every accepted auth token.
+
+    The URL as configured is tried first (one HMAC); RequestValidator.validate then tries the
+    variants with and without the port, as Twilio's own signing is not consistent about it.
+    """
     if not signature or not tokens:
         return False
-    return any(RequestValidator(token).validate(url, params, signature) for token in tokens)
+    for token in tokens:
+        validator = RequestValidator(token)
+        expected = validator.compute_signature(url, params)
+        if hmac.compare_digest(expected.encode(), signature.encode()):
+            return True
+        if validator.validate(url, params, signature):
+            return True
+    return False
 
 
 def external_id(params: MultiDict) -> str | None:

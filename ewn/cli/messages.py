@@ -103,7 +103,7 @@ def register(main: click.Group) -> None:
                     record = message_row(
                         raw, MultiDict(item.params), "reconcile", rt, item.received_at
                     )
-                    if messages.record_inbound(rt.db, record) is not None:
+                    if messages.record_inbound(rt.db, record):
                         added += 1
                     if checked % 500 == 0:
                         click.echo(f"  checked {checked} messages...", err=True)

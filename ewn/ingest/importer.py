@@ -161,7 +161,7 @@ def import_rows(rt, rows, zone: ZoneInfo) -> ImportResult:
                 result.rejected.append((line, f"no monitor {pseudonym}"))
                 continue
             record["monitor_id"] = monitor.id
-        if messages.record_inbound(rt.db, record) is None:
+        if not messages.record_inbound(rt.db, record):
             result.duplicates += 1
         else:
             result.added += 1

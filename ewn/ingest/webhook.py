@@ -18,7 +18,6 @@ from ewn.delivery import status as delivery_status
 from ewn.ingest.record import message_row
 from ewn.models import utcnow
 from ewn.runtime import Runtime, runtime
-from ewn.store import messages
 
 log = logging.getLogger(__name__)
 bp = Blueprint("webhooks", __name__, url_prefix="/webhooks/twilio")
@@ -70,7 +69,7 @@ def _receive(source: str) -> Response:
         return _plain(403, "Forbidden: missing or invalid X-Twilio-Signature")
     raw, form = verified
     try:
-        messages.record_inbound(rt.db, message_row(raw, form, source, rt))
+        rt.inbound_writer.record(message_row(raw, form, source, rt))
     except Exception as exc:  # the database is down or refused: keep the message on disk
         log.warning("database unavailable (%s); spooling inbound message", type(exc).__name__)
         try:

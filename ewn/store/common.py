@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import cache
 from typing import TypeVar
 
 from sqlalchemy import Table
@@ -13,10 +14,11 @@ from sqlalchemy.orm import Session
 T = TypeVar("T")
 
 
-def insert_ignoring_conflicts(dialect: str, table: Table, conflict_columns: list[str]):
-    """INSERT ... ON CONFLICT (columns) DO NOTHING, for SQLite and PostgreSQL."""
+@cache
+def insert_ignoring_conflicts(dialect: str, table: Table, conflict_columns: tuple[str, ...]):
+    """INSERT ... ON CONFLICT (columns) DO NOTHING, for SQLite and PostgreSQL (built once)."""
     module = postgresql if dialect == "postgresql" else sqlite
-    return module.insert(table).on_conflict_do_nothing(index_elements=conflict_columns)
+    return module.insert(table).on_conflict_do_nothing(index_elements=list(conflict_columns))
 
 
 def with_unique_retry(session: Session, make: Callable[[], T], attempts: int = 8) -> T:

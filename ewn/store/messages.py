@@ -15,17 +15,33 @@ from ewn.store.common import insert_ignoring_conflicts
 MESSAGE_STAGE = "message"
 
 
-def record_inbound(db: Database, row: dict) -> int | None:
-    """Store a message and queue its processing, once: None if it was already there."""
+def record_inbound(db: Database, row: dict) -> bool:
+    """Store one message and queue its processing, once: False if it was already there."""
+    return record_many(db, [row])[0]
+
+
+def record_many(db: Database, rows: list[dict]) -> list[bool]:
+    """Store messages and queue their processing in one transaction (one disk flush).
+
+    Returns, per row, whether it was new. Repeats of a message already stored add nothing.
+    """
     table = InboundMessage.__table__
-    statement = insert_ignoring_conflicts(db.dialect, table, ["provider", "external_id"])
-    with db.engine.begin() as connection:
-        message_id = connection.execute(
-            statement.values(status="new", recorded_at=utcnow(), **row).returning(table.c.id)
-        ).scalar()
-        if message_id is not None:
-            work.enqueue(connection, MESSAGE_STAGE, message_id)
-    return message_id
+    insert = insert_ignoring_conflicts(db.dialect, table, ("provider", "external_id")).returning(
+        table.c.id, table.c.provider, table.c.external_id
+    )
+    now = utcnow()
+    groups: dict[tuple, list[dict]] = {}
+    for row in rows:
+        full = {"status": "new", "recorded_at": now, **row}
+        groups.setdefault(tuple(sorted(full)), []).append(full)
+    fresh: dict[tuple[str, str], int] = {}
+    with db.begin() as connection:
+        for group in groups.values():
+            # Conflicting rows (repeats) return nothing: what comes back is what is new.
+            for inserted in connection.execute(insert, group):
+                fresh[(inserted.provider, inserted.external_id)] = inserted.id
+        work.enqueue_many(connection, MESSAGE_STAGE, sorted(fresh.values()))
+    return [(row["provider"], row["external_id"]) in fresh for row in rows]
 
 
 def exists(session: Session, provider: str, external_id: str) -> bool:

@@ -34,23 +34,37 @@ def enqueue(
     due_at: datetime | None = None,
 ) -> None:
     """Add work unless the same stage is already queued for subject (idempotent)."""
+    enqueue_many(connection, stage, [subject_id], priority, due_at)
+
+
+def enqueue_many(
+    connection: Connection | Session,
+    stage: str,
+    subject_ids: list[int],
+    priority: int = PRIORITY_NORMAL,
+    due_at: datetime | None = None,
+) -> None:
+    if not subject_ids:
+        return
     now = utcnow()
-    dialect = (
-        connection.bind.dialect.name
-        if isinstance(connection, Session)
-        else (connection.dialect.name)
+    bind = connection.bind if isinstance(connection, Session) else connection
+    statement = insert_ignoring_conflicts(
+        bind.dialect.name, WorkItem.__table__, ("stage", "subject_id")
     )
-    statement = insert_ignoring_conflicts(dialect, WorkItem.__table__, ["stage", "subject_id"])
     connection.execute(
-        statement.values(
-            stage=stage,
-            subject_id=subject_id,
-            status="due",
-            priority=priority,
-            due_at=due_at or now,
-            attempts=0,
-            created_at=now,
-        )
+        statement,
+        [
+            {
+                "stage": stage,
+                "subject_id": subject_id,
+                "status": "due",
+                "priority": priority,
+                "due_at": due_at or now,
+                "attempts": 0,
+                "created_at": now,
+            }
+            for subject_id in subject_ids
+        ],
     )
 
 
