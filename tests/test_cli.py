@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import threading
 from datetime import UTC, datetime, timedelta
 
@@ -329,3 +330,15 @@ def test_simulate_posts_a_signed_message_to_a_running_ewn(cli, app, rt):
     reports = rows(rt, Report)
     assert [r.text for r in reports] == ["Armed men near the market", ""]
     assert reports[1].location_source == "whatsapp"
+
+
+def test_demo_option_reads_the_demo_database(tmp_path, monkeypatch):
+    monkeypatch.setenv("EWN_DATA_DIR", str(tmp_path))
+    for name in [n for n in os.environ if n.startswith("EWN_") and n != "EWN_DATA_DIR"]:
+        monkeypatch.delenv(name)
+    refused = CliRunner().invoke(main, ["reports", "list"])
+    assert refused.exit_code == 2 and "required outside demo mode" in refused.output
+    assert CliRunner().invoke(main, ["--demo", "db", "upgrade"]).exit_code == 0
+    listing = CliRunner().invoke(main, ["--demo", "reports", "list"])
+    assert listing.exit_code == 0 and "(none)" in listing.output
+    assert (tmp_path / "demo-keyring.json").exists() and (tmp_path / "ewn.db").exists()

@@ -19,7 +19,12 @@ from ewn.cli import (
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-def main() -> None:
+@click.option(
+    "--demo",
+    is_flag=True,
+    help="Use the embedded demo's settings and keys (as `ewn serve --demo`).",
+)
+def main(demo: bool) -> None:
     """EWN: community early-warning network for preventing atrocity crimes."""
 
 

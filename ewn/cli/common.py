@@ -22,10 +22,18 @@ def fail(message: str, code: int = 2):
     sys.exit(code)
 
 
+def demo_requested() -> bool:
+    """True when `ewn --demo ...` was given."""
+    context = click.get_current_context(silent=True)
+    return bool(context and context.find_root().params.get("demo"))
+
+
 def build_app(overrides: Mapping[str, Any] | None = None):
     """The application, or a clear one-line error naming the file, key and problem."""
     from ewn import create_app
 
+    if demo_requested():
+        overrides = {"demo": True, **(overrides or {})}
     try:
         return create_app(overrides)
     except ConfigError as exc:

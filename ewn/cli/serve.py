@@ -84,6 +84,8 @@ def _banner(rt, host: str, port: int, workers: int) -> None:
         lines += [
             "  DEMO MODE: generated keys and token in "
             f"{settings.data_path}; never use it for real reports.",
-            f'  try it:     ewn simulate --url http://{host}:{port} "Armed men near the market"',
+            f"  try it:     ewn simulate --demo --url http://{host}:{port} "
+            '"Armed men near the market"',
+            "              ewn --demo reports list",
         ]
     click.echo("\n".join(lines), err=True)

@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 import click
 from twilio.request_validator import RequestValidator
 
-from ewn.cli.common import fail
+from ewn.cli.common import demo_requested, fail
 from ewn.config_files import ConfigError
 from ewn.settings import load_settings
 
@@ -108,6 +108,7 @@ def register(main: click.Group) -> None:
         if (latitude is None) != (longitude is None):
             fail("give both --latitude and --longitude")
         try:
+            demo = demo or demo_requested()
             settings = load_settings({"demo": True} if demo else None)
         except ConfigError as exc:
             fail(f"configuration error: {exc}")
