@@ -7,8 +7,8 @@ import threading
 import pytest
 from sqlalchemy import func, select
 
-from ewn.models import InboundMessage, WorkItem
-from tests.conftest import PUBLIC_URL, load_fixture, post_signed, sign
+from ewn.models import InboundMessage, OutboundMessage, Report, WorkItem
+from tests.conftest import PUBLIC_URL, drain, load_fixture, post_signed, sign
 
 PATH = "/webhooks/twilio/messages"
 
@@ -132,6 +132,10 @@ def test_concurrent_redelivery_records_one_message(app, rt):
         thread.join()
     assert statuses == [200] * 20
     assert len(stored(rt)) == 1
+    drain(rt)
+    with rt.db.session() as session:
+        assert session.scalar(select(func.count()).select_from(Report)) == 1
+        assert session.scalar(select(func.count()).select_from(OutboundMessage)) == 1
 
 
 def test_fallback_url_records_the_same_way(client, rt):
