@@ -43,9 +43,9 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> Located:
     result.lines = {}
     for key_node, value_node in node.value:
         key = loader.construct_object(key_node, deep=True)
-        if not isinstance(key, str):
+        if not isinstance(key, str | int) or isinstance(key, bool):
             raise yaml.constructor.ConstructorError(
-                None, None, f"key {key!r} must be text", key_node.start_mark
+                None, None, f"key {key!r} must be text or a number", key_node.start_mark
             )
         if key in result:
             raise yaml.constructor.ConstructorError(

@@ -10,6 +10,7 @@ from flask import current_app
 
 from ewn.crypto import Keyring, open_keyring
 from ewn.db import Database
+from ewn.geo.config import GeoConfig
 from ewn.ingest.keywords import Keywords
 from ewn.ingest.replies import Replies
 from ewn.ingest.spool import Spool
@@ -28,6 +29,7 @@ class Runtime:
         self.db = Database(settings.database, settings.sqlite_synchronous)
         self.keywords = Keywords.load(settings.path(settings.ingest.keywords_file))
         self.replies = Replies.load(settings.path(settings.ingest.replies_file))
+        self.geo = GeoConfig.load(settings.path(settings.geo.config_file))
         self.spool = Spool(settings.spool_path, self.keyring)
         self.inbound_writer = InboundWriter(self.db)
         self.auth_tokens = [

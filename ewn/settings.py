@@ -71,6 +71,13 @@ class Settings(Section):
     def twilio_configured(self) -> bool:
         return bool(self.twilio.account_sid and self.twilio.auth_token)
 
+    @property
+    def countries(self) -> tuple[str, ...]:
+        """The countries this deployment serves."""
+        found = [self.deployment.default_country]
+        found += [number["country"] for number in self.deployment.numbers]
+        return tuple(dict.fromkeys(found))
+
     def number_settings(self, address: str) -> tuple[str, str]:
         """Country and time zone of the deployment a receiving number serves."""
         for number in self.deployment.numbers:
@@ -295,6 +302,31 @@ def _url(value: str) -> str | None:
 _ADDRESS = re.compile(r"^(whatsapp:)?\+[1-9]\d{6,14}$")
 
 
+def _geocoders(values: list) -> str | None:
+    allowed = {"url", "timeout_seconds", "min_delay_seconds", "user_agent"}
+    for index, entry in enumerate(values):
+        if not isinstance(entry, dict) or "url" not in entry:
+            return f"item {index + 1}: expected at least a url"
+        unknown = set(entry) - allowed
+        if unknown:
+            return (
+                f"item {index + 1}: unknown key {sorted(unknown)[0]!r} (known: url, "
+                "timeout_seconds, min_delay_seconds, user_agent)"
+            )
+        problem = _url(str(entry["url"])) or None
+        for key in ("timeout_seconds", "min_delay_seconds"):
+            value = entry.get(key, 1)
+            if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+                problem = problem or f"{key} must be a number of seconds"
+        if problem:
+            return f"item {index + 1}: {problem}"
+    return None
+
+
+def _fraction(value: float) -> str | None:
+    return None if 0 <= value <= 1 else f"must be between 0 and 1, got {value!r}"
+
+
 def _numbers(values: list) -> str | None:
     for index, number in enumerate(values):
         if not isinstance(number, dict):
@@ -324,6 +356,9 @@ CHECKS: dict[str, Callable[[Any], str | None]] = {
     "ingest.max_request_bytes": _positive,
     "ingest.unknown_senders": _choice("keep", "hold"),
     "ingest.enrolment": _choice("staff", "invite", "open"),
+    "geo.min_confidence": _fraction,
+    "geo.ask_window_minutes": _positive,
+    "geo.geocoders": _geocoders,
     "worker.lease_seconds": _positive,
     "worker.poll_seconds": _positive,
     "worker.batch_size": _positive,

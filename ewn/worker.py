@@ -17,6 +17,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy.orm import Session
 
@@ -55,6 +56,11 @@ class Job:
         if not work.complete(session, self.item):
             raise LeaseLost(f"work item {self.item.id}")
 
+    def run_again_at(self, session: Session, due_at: datetime) -> None:
+        """Instead of done, schedule the item to run again at due_at."""
+        if not work.reschedule(session, self.item, due_at):
+            raise LeaseLost(f"work item {self.item.id}")
+
 
 # A stage takes a job and does its work in one or more transactions, the last of which calls
 # job.complete(session).
@@ -72,13 +78,19 @@ def stage(name: str):
 
 
 def transactional_stage(name: str):
-    """Register a stage whose whole effect is one transaction, committed with completion."""
+    """Register a stage whose whole effect is one transaction, committed with completion.
 
-    def register(function: Callable[[Session, Job], None]):
+    The stage may return a time: the item then runs again at that time instead of being done.
+    """
+
+    def register(function: Callable[[Session, Job], datetime | None]):
         def run(job: Job) -> None:
             with job.runtime.db.session() as session:
-                function(session, job)
-                job.complete(session)
+                again = function(session, job)
+                if again is None:
+                    job.complete(session)
+                else:
+                    job.run_again_at(session, again)
 
         STAGES[name] = run
         return function

@@ -20,7 +20,10 @@ from twilio.request_validator import RequestValidator
 from ewn import create_app
 from ewn.crypto import Keyring
 from ewn.db import Database, normalise_url
+from ewn.geo import gazetteer
+from ewn.geo.config import GeoConfig
 from ewn.models import Base
+from ewn.settings import ROOT
 from tests.fakes import twilio_api
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -66,12 +69,23 @@ def postgres_url() -> str:
     return normalise_url(url)
 
 
+BUNDLED_GAZETTEER = ROOT / "ewn" / "geo" / "data" / "KE.txt.gz"
+# Places and areas tests add themselves use this country and ids from this number on.
+TEST_COUNTRY, TEST_IDS = "ZZ", 900_000_000
+
+
+def prepare(database: Database) -> None:
+    """Schema plus the bundled Kenya gazetteer: every test database starts like the demo."""
+    database.upgrade()
+    gazetteer.load(database, BUNDLED_GAZETTEER, GeoConfig.load(ROOT / "config" / "geo.yaml"))
+
+
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory) -> Path:
-    """A migrated SQLite database, copied for each test (migrating each time is slow)."""
+    """A prepared SQLite database, copied for each test (preparing each time is slow)."""
     path = tmp_path_factory.mktemp("template") / "ewn.db"
     database = Database(f"sqlite:///{path}")
-    database.upgrade()
+    prepare(database)
     database.dispose()
     return path
 
@@ -83,16 +97,28 @@ def postgres_migrated() -> str:
     with database.engine.begin() as connection:
         connection.execute(text("DROP SCHEMA public CASCADE"))
         connection.execute(text("CREATE SCHEMA public"))
-    database.upgrade()
+    prepare(database)
     database.dispose()
     return url
 
 
+GAZETTEER_TABLES = {"places", "place_names", "place_name_variants", "admin_areas"}
+
+
 def empty_postgres(url: str) -> None:
+    """Empty every table but the bundled gazetteer, and undo what tests added to it."""
     database = Database(url)
-    tables = ", ".join(table.name for table in Base.metadata.sorted_tables)
+    tables = ", ".join(
+        table.name for table in Base.metadata.sorted_tables if table.name not in GAZETTEER_TABLES
+    )
     with database.engine.begin() as connection:
         connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        connection.execute(text("DELETE FROM place_names WHERE kind = 'alias'"))
+        connection.execute(
+            text(f"DELETE FROM places WHERE country = '{TEST_COUNTRY}' OR source_id >= {TEST_IDS}")
+        )
+        connection.execute(text(f"DELETE FROM admin_areas WHERE country = '{TEST_COUNTRY}'"))
+        connection.execute(text("UPDATE admin_areas SET boundary = NULL"))
     database.dispose()
 
 
@@ -185,23 +211,31 @@ def post_signed(client, path: str, params: dict, token: str = AUTH_TOKEN, **kwar
 
 
 def drain(rt, timeout: float = 30.0) -> None:
-    """Run the worker until no work is left, waiting for retries scheduled a moment ahead."""
+    """Run the worker until no work is left, waiting for retries scheduled a moment ahead
+    (work scheduled further ahead, such as the end of an ask-back window, is left)."""
     import time
+    from datetime import timedelta
 
-    from sqlalchemy import func, select
+    from sqlalchemy import func, or_, select
 
-    from ewn.models import WorkItem
+    from ewn.models import WorkItem, utcnow
     from ewn.worker import Worker
 
     worker = Worker(rt, name="test-worker")
     deadline = time.monotonic() + timeout
     while True:
         worker.run(until_idle=True)
+        soon = utcnow() + timedelta(seconds=10)
         with rt.db.session() as session:
             waiting = session.scalar(
                 select(func.count())
                 .select_from(WorkItem)
-                .where(WorkItem.status.in_(("due", "running")))
+                .where(
+                    or_(
+                        WorkItem.status == "running",
+                        (WorkItem.status == "due") & (WorkItem.due_at < soon),
+                    )
+                )
             )
         if not waiting and not rt.spool.count():
             return

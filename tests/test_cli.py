@@ -229,12 +229,16 @@ def test_reports_list_json(cli, rt, client):
     drain(rt)
     output = cli("reports", "list", "--format", "json").output
     [report] = json.loads(output)
-    assert report["location"] == {
-        "latitude": 0.4325,
-        "longitude": 35.521,
-        "label": "Burnt Forest market",
-        "source": "whatsapp",
-    }
+    location = report["location"]
+    assert (location["latitude"], location["longitude"]) == (0.217, 35.4331)
+    assert (location["source"], location["status"], location["confidence"]) == (
+        "whatsapp",
+        "located",
+        1.0,
+    )
+    assert location["place"] == "Burnt Forest" and location["label"] == "Burnt Forest market"
+    assert location["admin_areas"][0]["name"] == "Uasin Gishu"
+    assert location["admin_areas"][0]["label"] == "County"
     assert report["monitor"].startswith("KE-")
     assert report["messages"][0]["external_id"] == "SM3c4d5e6f708192a3b4c5d6e7f8091a2b"
     assert report["event_time"]["source"] == "received"

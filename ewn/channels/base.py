@@ -49,6 +49,8 @@ class Inbound:
     address: str | None = None
     label: str | None = None
     sent_at: datetime | None = None
+    # The message this one replies to (WhatsApp replies carry it).
+    replied_to: str | None = None
 
 
 @dataclass(frozen=True)

@@ -90,6 +90,7 @@ def parse_inbound(params: MultiDict) -> Inbound:
         longitude=_coordinate(params.get("Longitude"), 180),
         address=params.get("Address") or None,
         label=params.get("Label") or None,
+        replied_to=params.get("OriginalRepliedMessageSid") or None,
     )
 
 

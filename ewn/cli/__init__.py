@@ -6,6 +6,7 @@ import click
 
 from ewn.cli import (
     db,
+    gazetteer,
     keys,
     messages,
     monitors,
@@ -28,5 +29,17 @@ def main(demo: bool) -> None:
     """EWN: community early-warning network for preventing atrocity crimes."""
 
 
-for module in (db, keys, messages, monitors, reports, serve, simulate, translations, users, work):
+for module in (
+    db,
+    gazetteer,
+    keys,
+    messages,
+    monitors,
+    reports,
+    serve,
+    simulate,
+    translations,
+    users,
+    work,
+):
     module.register(main)

@@ -38,6 +38,7 @@ def register(main: click.Group) -> None:
         overrides = {"demo": True} if demo else {}
         with app_runtime(overrides) as (app, rt):
             rt.db.upgrade()
+            _ensure_gazetteer(rt)
             threads = []
             runners = [Worker(rt) for _ in range(workers)]
             for runner in runners:
@@ -63,6 +64,29 @@ def register(main: click.Group) -> None:
             runner = Worker(rt)
             runner.install_signal_handlers()
             runner.run(until_idle=until_idle)
+
+
+def _ensure_gazetteer(rt) -> None:
+    """The demo locates Kenyan reports offline: load the bundled gazetteer once."""
+    from pathlib import Path
+
+    from ewn.geo import gazetteer
+    from ewn.store.places import count_places
+
+    with rt.db.reading() as session:
+        if count_places(session):
+            return
+    if not rt.settings.demo:
+        click.echo(
+            "warning: no gazetteer loaded; reports cannot be located from their text "
+            "(ewn gazetteer load FILE)",
+            err=True,
+        )
+        return
+    path = Path(rt.settings.path(rt.settings.geo.demo_gazetteer))
+    click.echo(f"loading the bundled gazetteer {path.name} (GeoNames, CC BY 4.0)...", err=True)
+    result = gazetteer.load(rt.db, path, rt.geo)
+    click.echo(f"  {result.places} places, {result.areas} admin areas", err=True)
 
 
 def _run_worker(app, runner) -> None:

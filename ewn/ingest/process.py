@@ -12,10 +12,11 @@ from sqlalchemy.orm import Session
 
 from ewn.channels import twilio
 from ewn.delivery.outbox import queue_message
+from ewn.geo.locate import LOCATE_STAGE, attach_answer
 from ewn.ingest.keywords import Keyword
 from ewn.models import InboundMessage, Monitor, MonitorIdentity
 from ewn.phones import BadNumber, split_address, to_e164
-from ewn.store import messages, monitors, reports
+from ewn.store import messages, monitors, reports, work
 from ewn.store.messages import MESSAGE_STAGE
 from ewn.worker import Job, transactional_stage
 
@@ -59,7 +60,7 @@ def process_message(session: Session, job: Job) -> None:
     if keyword:
         act_on_keyword(session, rt, message, sender, keyword)
     else:
-        make_report(session, rt, message, sender, has_location=inbound.latitude is not None)
+        make_report(session, rt, message, sender, inbound.latitude is not None, inbound.replied_to)
 
 
 def identify(
@@ -223,10 +224,17 @@ def enrol(
 
 
 def make_report(
-    session: Session, rt, message: InboundMessage, sender: Sender, has_location: bool
+    session: Session,
+    rt,
+    message: InboundMessage,
+    sender: Sender,
+    has_location: bool,
+    replied_to: str | None = None,
 ) -> None:
     if not message.body.strip() and not message.num_media and not has_location:
         message.kind, message.note = "empty", "no text, media or location"
+        return
+    if sender.monitor is not None and attach_answer(session, message, sender.monitor, replied_to):
         return
     if sender.monitor is None:
         if rt.settings.ingest.unknown_senders == "hold":
@@ -264,6 +272,7 @@ def make_report(
         location_label=message.location_label or message.location_address,
     )
     message.kind, message.report_id = "report", report.id
+    work.enqueue(session, LOCATE_STAGE, report.id)
     monitor.last_report_at = max(monitor.last_report_at or message.received_at, message.received_at)
     log.info("message %s became report %s", message.id, report.reference)
     reply(session, rt, message, sender, "ack", monitor.language, reference=report.reference)

@@ -22,6 +22,9 @@ DEFAULTS = {
     "join_welcome": _l("Welcome. You are registered as {pseudonym}. Send HELP for help."),
     "join_staff": _l("Thank you. A coordinator will contact you to register you."),
     "join_bad_code": _l("This code is not valid. Ask your coordinator for a new one."),
+    "ask_place": _l(
+        "Where did this happen? Reply with the village, town or nearest landmark. Ref {reference}"
+    ),
 }
 PLACEHOLDERS = {
     "ack": {"reference"},
@@ -30,6 +33,7 @@ PLACEHOLDERS = {
     "join_welcome": {"pseudonym"},
     "join_staff": set(),
     "join_bad_code": set(),
+    "ask_place": {"reference"},
 }
 
 

@@ -1,24 +1,33 @@
 """SQLAlchemy models, one module per aggregate."""
 
 from ewn.models.base import Base, utcnow
+from ewn.models.location import LocationCorrection, ReportArea
 from ewn.models.message import InboundMedia, InboundMessage
 from ewn.models.monitor import InviteCode, Monitor, MonitorIdentity, OptOut
 from ewn.models.outbox import DeliveryEvent, OutboundMessage
+from ewn.models.place import AdminArea, GeocodeCache, Place, PlaceName, PlaceNameVariant
 from ewn.models.report import Report
 from ewn.models.staff import StaffUser
 from ewn.models.work import WorkItem
 
 __all__ = [
+    "AdminArea",
     "Base",
     "DeliveryEvent",
+    "GeocodeCache",
     "InboundMedia",
     "InboundMessage",
     "InviteCode",
+    "LocationCorrection",
     "Monitor",
     "MonitorIdentity",
     "OptOut",
     "OutboundMessage",
+    "Place",
+    "PlaceName",
+    "PlaceNameVariant",
     "Report",
+    "ReportArea",
     "StaffUser",
     "WorkItem",
     "utcnow",

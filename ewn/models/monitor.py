@@ -23,6 +23,8 @@ class Monitor(Base):
     language: Mapped[str] = mapped_column(String(8))
     country: Mapped[str] = mapped_column(String(2))
     home_place: Mapped[str | None] = mapped_column(Text)
+    # The gazetteer place home_place names, once resolved.
+    home_place_id: Mapped[int | None] = mapped_column(ForeignKey("places.id"))
     trust: Mapped[str] = mapped_column(String(8), default="normal")
     status: Mapped[str] = mapped_column(String(12), default="active")
     # A silent monitor is never sent anything (a reply could endanger them).

@@ -36,7 +36,21 @@ class Report(Base):
     # Location so far: a WhatsApp share gives exact coordinates; later stages add the rest.
     latitude: Mapped[float | None]
     longitude: Mapped[float | None]
+    # text, whatsapp, ask_back, monitor_home, geocoder, staff
     location_source: Mapped[str | None] = mapped_column(String(16))
     location_label: Mapped[str | None] = mapped_column(Text)
+    # pending (not located yet), located, asking (question sent to the monitor), unlocated
+    location_status: Mapped[str] = mapped_column(String(12), default="pending")
+    place_id: Mapped[int | None] = mapped_column(ForeignKey("places.id"))
+    place_name: Mapped[str | None] = mapped_column(Text)
+    location_confidence: Mapped[float | None]
+    location_radius_km: Mapped[float | None]
+    # The words of the message the place was read from (becomes an alias on correction).
+    location_wording: Mapped[str | None] = mapped_column(Text)
+    # JSON: the candidates and scores behind the decision, for staff to see.
+    location_evidence: Mapped[str | None] = mapped_column(Text)
+    located_at: Mapped[datetime | None]
+    # Until when an answer to the "where?" question attaches to this report.
+    ask_until: Mapped[datetime | None]
     status: Mapped[str] = mapped_column(String(16), default="new")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -144,6 +144,40 @@ def complete(session: Session, item: Claimed) -> bool:
     return result.rowcount == 1
 
 
+def reschedule(session: Session, item: Claimed, due_at: datetime) -> bool:
+    """Run the item again at due_at (a stage that waits for something, e.g. an answer)."""
+    result = session.execute(
+        update(WorkItem)
+        .where(_held(item))
+        .values(status="due", due_at=due_at, lease_until=None, attempts=0, last_error=None)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
+
+
+def requeue(
+    session: Session,
+    stage: str,
+    subject_id: int,
+    priority: int = PRIORITY_NORMAL,
+    due_at: datetime | None = None,
+) -> None:
+    """Run stage on subject again soon, whether it ran before or waits for later."""
+    now = utcnow()
+    result = session.execute(
+        update(WorkItem)
+        .where(
+            WorkItem.stage == stage,
+            WorkItem.subject_id == subject_id,
+            WorkItem.status.in_(("due", "done", "failed")),
+        )
+        .values(status="due", due_at=due_at or now, attempts=0, finished_at=None, last_error=None)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount == 0:
+        enqueue(session, stage, subject_id, priority, due_at)
+
+
 def retry_later(
     session: Session, item: Claimed, error: str, delay: float, max_attempts: int
 ) -> str:

@@ -1,0 +1,1 @@
+"""Geography: the gazetteer, reading places from text, admin areas, online geocoders."""

@@ -1,0 +1,109 @@
+"""config/geo.yaml: cues, stopwords, common words, generic words and admin level labels."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ewn.config_files import ConfigError, line_of, load_yaml, unknown_key_problem
+from ewn.geo.names import lower, name_key
+from ewn.settings import SUPPORTED_LANGUAGES
+from ewn.text import fold
+
+SECTIONS = ("cues", "stopwords", "common_words", "generic_words", "admin_labels")
+
+
+@dataclass
+class GeoConfig:
+    # Cues as tuples of folded words, longest first.
+    cues: list[tuple[str, ...]] = field(default_factory=list)
+    stopwords: set[str] = field(default_factory=set)
+    common_words: set[str] = field(default_factory=set)
+    generic_words: set[str] = field(default_factory=set)
+    admin_labels: dict[str, dict[int, str]] = field(default_factory=dict)
+
+    def label(self, country: str, level: int) -> str:
+        labels = self.admin_labels.get(country) or self.admin_labels.get("default", {})
+        return labels.get(level, f"Admin level {level}")
+
+    @classmethod
+    def load(cls, path: Path) -> GeoConfig:
+        source = str(path)
+        document = load_yaml(path)
+        if not isinstance(document, dict):
+            raise ConfigError(source, None, "", "expected a mapping")
+        for key in document:
+            if key not in SECTIONS:
+                raise ConfigError(
+                    source, line_of(document, key), key, unknown_key_problem(key, list(SECTIONS))
+                )
+        config = cls()
+        cues = set()
+        for _language, words in _by_language(document, "cues", source):
+            cues.update(tuple(lower(word).split()) for word in words)
+        config.cues = sorted(cues, key=len, reverse=True)
+        for _language, words in _by_language(document, "stopwords", source):
+            config.stopwords.update(fold(word) for word in words)
+        for _language, words in _by_language(document, "common_words", source):
+            config.common_words.update(fold(word) for word in words)
+            config.common_words.update(name_key(word) for word in words)
+        generic = document.get("generic_words", [])
+        if not isinstance(generic, list):
+            raise ConfigError(
+                source,
+                line_of(document, "generic_words"),
+                "generic_words",
+                "expected a list of words",
+            )
+        config.generic_words = {name_key(str(word)) for word in generic}
+        config.admin_labels = _labels(document.get("admin_labels", {}), source)
+        return config
+
+
+def _by_language(document: dict, section: str, source: str):
+    block = document.get(section, {})
+    if not isinstance(block, dict):
+        raise ConfigError(
+            source,
+            line_of(document, section),
+            section,
+            "expected languages mapping to lists of words",
+        )
+    for language, words in block.items():
+        key = f"{section}.{language}"
+        line = line_of(block, language)
+        if language not in SUPPORTED_LANGUAGES:
+            raise ConfigError(
+                source, line, key, unknown_key_problem(language, list(SUPPORTED_LANGUAGES))
+            )
+        if not isinstance(words, list):
+            raise ConfigError(source, line, key, "expected a list of words")
+        for index, word in enumerate(words):
+            if not isinstance(word, str) or not word.strip():
+                hint = (
+                    " (quote it: YAML reads yes, no, on, off as true/false)"
+                    if isinstance(word, bool)
+                    else ""
+                )
+                raise ConfigError(
+                    source,
+                    line_of(words, index) or line,
+                    key,
+                    f"item {index + 1} is not a word: {word!r}{hint}",
+                )
+        yield language, words
+
+
+def _labels(block, source: str) -> dict[str, dict[int, str]]:
+    if not isinstance(block, dict):
+        raise ConfigError(source, None, "admin_labels", "expected countries mapping to levels")
+    labels = {}
+    for country, levels in block.items():
+        line = line_of(block, country)
+        key = f"admin_labels.{country}"
+        if not isinstance(levels, dict) or not all(
+            isinstance(level, int) and isinstance(label, str) for level, label in levels.items()
+        ):
+            raise ConfigError(source, line, key, "expected {level number: label}")
+        labels[country] = dict(levels)
+    return labels

@@ -1,0 +1,118 @@
+"""Staff corrections of a report's place; the wording becomes an alias for next time."""
+
+from __future__ import annotations
+
+import json
+
+from sqlalchemy.orm import Session
+
+from ewn.geo.gazetteer import MIN_FUZZY_LENGTH
+from ewn.geo.locate import Fix, apply
+from ewn.geo.names import deletions, joined, name_key, skeleton
+from ewn.geo.resolve import Reading
+from ewn.models import LocationCorrection, Place, PlaceName, PlaceNameVariant, Report
+from ewn.store import places as place_store
+
+
+class CorrectionError(ValueError):
+    """The correction cannot be made as asked; the message says why."""
+
+
+def find_place(session: Session, wanted: str) -> Place:
+    """A place by GeoNames id, or by a name that is not ambiguous."""
+    wanted = wanted.strip()
+    if wanted.isdigit():
+        place = place_store.by_source_id(session, int(wanted))
+        if place is None:
+            raise CorrectionError(f"no place with GeoNames id {wanted}")
+        return place
+    key = joined(name_key(wanted))
+    ids = {place_id for _, place_id, _ in place_store.names_by_joined(session, [key])}
+    places = sorted(place_store.places_by_id(session, ids).values(), key=lambda p: -p.population)
+    if not places:
+        raise CorrectionError(f"no place named {wanted!r}")
+    if len(places) > 1:
+        listed = "; ".join(
+            f"{p.source_id} ({p.name}, {p.feature_code}, admin1 {p.admin1}, "
+            f"{p.latitude:.3f},{p.longitude:.3f})"
+            for p in places[:8]
+        )
+        raise CorrectionError(
+            f"{len(places)} places are named {wanted!r}; give the GeoNames id instead: {listed}"
+        )
+    return places[0]
+
+
+def correct(
+    session: Session,
+    report: Report,
+    staff: str,
+    place: Place | None = None,
+    latitude: float | None = None,
+    longitude: float | None = None,
+    wording: str | None = None,
+) -> LocationCorrection:
+    previous = {
+        "latitude": report.latitude,
+        "longitude": report.longitude,
+        "place": report.place_name,
+        "source": report.location_source,
+        "confidence": report.location_confidence,
+        "status": report.location_status,
+    }
+    wording = (wording or report.location_wording or "").strip() or None
+    if place is not None:
+        fix = Fix(
+            place.latitude,
+            place.longitude,
+            "staff",
+            1.0,
+            2.0,
+            place=place,
+            name=place.name,
+            wording=wording,
+        )
+    elif latitude is not None and longitude is not None:
+        fix = Fix(latitude, longitude, "staff", 1.0, 0.5, wording=wording)
+    else:
+        raise CorrectionError("give a place or coordinates")
+    apply(session, report, fix, Reading())
+    correction = LocationCorrection(
+        report_id=report.id,
+        staff=staff,
+        place_id=place.id if place else None,
+        latitude=fix.latitude,
+        longitude=fix.longitude,
+        wording=wording,
+        previous=json.dumps(previous),
+    )
+    session.add(correction)
+    if place is not None and wording:
+        add_alias(session, place, wording, staff)
+    return correction
+
+
+def add_alias(session: Session, place: Place, wording: str, staff: str) -> None:
+    key = name_key(wording)
+    if not key:
+        return
+    flat = joined(key)
+    exists = session.query(PlaceName).filter_by(place_id=place.id, key=key, kind="alias").first()
+    if exists is None:
+        session.add(
+            PlaceName(
+                place_id=place.id,
+                name=wording[:300],
+                key=key,
+                joined=flat,
+                skeleton=skeleton(flat),
+                kind="alias",
+                created_by=staff,
+            )
+        )
+    if len(flat) >= MIN_FUZZY_LENGTH:
+        known = {
+            row.variant for row in session.query(PlaceNameVariant.variant).filter_by(joined=flat)
+        }
+        for variant in deletions(flat) - known:
+            session.add(PlaceNameVariant(variant=variant, joined=flat))
