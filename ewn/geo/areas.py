@@ -17,13 +17,15 @@ from shapely import STRtree
 from shapely.geometry import Point, shape
 from sqlalchemy.orm import Session
 
-from ewn.geo.distance import km
+from ewn.geo.distance import km_fast as km
 from ewn.models import AdminArea, Place
 from ewn.store import places as store
 
 # A second area is kept when it holds at least this share of the evidence.
 SPLIT_SHARE = 0.25
 VOTE_RADIUS_KM = 15.0
+# Beyond this radius a place is too vague for its circle to say which side of a border it is.
+MAX_SPLIT_KM = 20.0
 KM_PER_DEGREE = 111.0
 
 
@@ -93,9 +95,11 @@ def assign(
         area = store.area(session, place.country, 1, place.admin1)
         if area is not None:
             guesses.append(AreaGuess(area, 0.95, approximate=False, primary=True))
-    votes = _vote(
-        session, latitude, longitude, max(radius_km, VOTE_RADIUS_KM if not guesses else radius_km)
-    )
+    # Neighbours vote on the area of a bare point, and show whether a named place's
+    # uncertainty circle reaches into another area (an admin area itself needs no vote).
+    reach = max(radius_km, VOTE_RADIUS_KM) if not guesses else min(radius_km, MAX_SPLIT_KM)
+    is_area = place is not None and place.feature_code in ("ADM1", "ADM2")
+    votes = [] if is_area else _vote(session, latitude, longitude, reach)
     if not guesses and votes:
         (area, share), *rest = votes
         guesses.append(AreaGuess(area, round(share, 3), approximate=True, primary=True))

@@ -10,17 +10,39 @@ from ewn.geo.names import lower, name_key
 from ewn.settings import SUPPORTED_LANGUAGES
 from ewn.text import fold
 
-SECTIONS = ("cues", "stopwords", "common_words", "generic_words", "admin_labels")
+SECTIONS = (
+    "cues",
+    "destination_cues",
+    "place_nouns",
+    "stopwords",
+    "common_words",
+    "generic_words",
+    "admin_labels",
+)
 
 
 @dataclass
 class GeoConfig:
     # Cues as tuples of folded words, longest first.
     cues: list[tuple[str, ...]] = field(default_factory=list)
+    destination_cues: list[tuple[str, ...]] = field(default_factory=list)
+    # Place nouns after a name, as word tuples: kind "town" or "county".
+    place_nouns: dict[tuple[str, ...], str] = field(default_factory=dict)
     stopwords: set[str] = field(default_factory=set)
     common_words: set[str] = field(default_factory=set)
     generic_words: set[str] = field(default_factory=set)
     admin_labels: dict[str, dict[int, str]] = field(default_factory=dict)
+
+    def index(self, phrases: list[tuple[str, ...]]) -> dict[str, list[tuple[str, ...]]]:
+        """Phrases by their first word (longest first), built once per list."""
+        cache = self.__dict__.setdefault("_indexes", {})
+        key = id(phrases)
+        if key not in cache:
+            built: dict[str, list[tuple[str, ...]]] = {}
+            for phrase in phrases:
+                built.setdefault(phrase[0], []).append(phrase)
+            cache[key] = built
+        return cache[key]
 
     def label(self, country: str, level: int) -> str:
         labels = self.admin_labels.get(country) or self.admin_labels.get("default", {})
@@ -42,6 +64,11 @@ class GeoConfig:
         for _language, words in _by_language(document, "cues", source):
             cues.update(tuple(lower(word).split()) for word in words)
         config.cues = sorted(cues, key=len, reverse=True)
+        destinations = set()
+        for _language, words in _by_language(document, "destination_cues", source):
+            destinations.update(tuple(lower(word).split()) for word in words)
+        config.destination_cues = sorted(destinations, key=len, reverse=True)
+        config.place_nouns = _place_nouns(document.get("place_nouns", {}), source)
         for _language, words in _by_language(document, "stopwords", source):
             config.stopwords.update(fold(word) for word in words)
         for _language, words in _by_language(document, "common_words", source):
@@ -92,6 +119,25 @@ def _by_language(document: dict, section: str, source: str):
                     f"item {index + 1} is not a word: {word!r}{hint}",
                 )
         yield language, words
+
+
+def _place_nouns(block, source: str) -> dict[tuple[str, ...], str]:
+    if not isinstance(block, dict):
+        raise ConfigError(source, None, "place_nouns", "expected town and county word lists")
+    nouns = {}
+    for kind, words in block.items():
+        line = line_of(block, kind)
+        if kind not in ("town", "county"):
+            raise ConfigError(
+                source,
+                line,
+                f"place_nouns.{kind}",
+                unknown_key_problem(str(kind), ["town", "county"]),
+            )
+        if not isinstance(words, list) or not all(isinstance(w, str) for w in words):
+            raise ConfigError(source, line, f"place_nouns.{kind}", "expected a list of words")
+        nouns.update({tuple(lower(word).replace("-", " ").split()): kind for word in words})
+    return nouns
 
 
 def _labels(block, source: str) -> dict[str, dict[int, str]]:

@@ -8,6 +8,7 @@ gazetteer); words in Arabic script are looked up by consonant skeleton.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 
 from rapidfuzz.distance import DamerauLevenshtein
@@ -22,7 +23,7 @@ MAX_TOKENS = 400
 MIN_FUZZY = 5
 # How good a match each way of matching is, before context.
 MATCH = {"alias": 1.0, "name": 1.0, "ascii": 1.0, "alternate": 0.95, "partial": 0.85}
-FUZZY_ONE, FUZZY_TWO, SKELETON = 0.8, 0.62, 0.6
+FUZZY_ONE, FUZZY_TWO, SKELETON = 0.88, 0.62, 0.6
 
 
 @dataclass
@@ -36,6 +37,14 @@ class Mention:
     cue: bool
     capitalised: bool
     common: bool
+    # Some word of it is a common word or stopword ("mtaa ka").
+    has_common: bool = False
+    # Where people went ("towards X"), not where it happened.
+    destination: bool = False
+    # A place noun right after: "town" ("Molo town") or "county" ("Mandera county").
+    noun: str | None = None
+    # Written as a heading: "Timboroa: lorries passed..." or "Makutano Tana - youths...".
+    header: bool = False
     kind: str = ""  # exact, fuzzy or skeleton
     candidates: dict[int, float] = field(default_factory=dict)  # place id → match quality
 
@@ -44,14 +53,17 @@ class Mention:
         return self.last - self.first
 
 
-def find_cues(tokens: list[Token], config: GeoConfig) -> set[int]:
+def find_cues(
+    tokens: list[Token], config: GeoConfig, cues: list[tuple[str, ...]] | None = None
+) -> set[int]:
     """Indexes of tokens that come right after a cue (or after a cue and an article)."""
+    index = config.index(config.cues if cues is None else cues)
     after = set()
     lowered = [token.lower for token in tokens]
-    for index in range(len(tokens)):
-        for cue in config.cues:
-            if tuple(lowered[index : index + len(cue)]) == cue:
-                end = index + len(cue)
+    for position, word in enumerate(lowered):
+        for cue in index.get(word, ()):
+            if tuple(lowered[position : position + len(cue)]) == cue:
+                end = position + len(cue)
                 after.add(end)
                 if end < len(tokens) and tokens[end].folded in config.stopwords:
                     after.add(end + 1)
@@ -59,9 +71,39 @@ def find_cues(tokens: list[Token], config: GeoConfig) -> set[int]:
     return after
 
 
+def _noun_after(tokens: list[Token], last: int, config: GeoConfig) -> str | None:
+    for length in (2, 1):
+        words = tuple(token.lower for token in tokens[last : last + length])
+        if len(words) == length and words in config.place_nouns:
+            return config.place_nouns[words]
+    return None
+
+
+def _punctuated(text: str, words: list[Token]) -> bool:
+    """Whether punctuation separates the words (a name does not span "Molo, Nakuru")."""
+    return any(
+        any(mark in text[a.end : b.start] for mark in ",.;:!?()-–/")
+        for a, b in itertools.pairwise(words)
+    )
+
+
+def _header_end(text: str, tokens: list[Token]) -> int:
+    """How many leading words form a heading ended by ':' or ' - ' (0 if none)."""
+    for index, token in enumerate(tokens[:4]):
+        end = tokens[index + 1].start if index + 1 < len(tokens) else len(text)
+        following = text[token.end : end]
+        if any(mark in following for mark in (":", "-", "–")):
+            return index + 1
+        if "," in following or "." in following:
+            return 0
+    return 0
+
+
 def mentions(text: str, config: GeoConfig) -> tuple[list[Token], list[Mention]]:
     tokens = tokenise(text)[:MAX_TOKENS]
     cued = find_cues(tokens, config)
+    destined = find_cues(tokens, config, config.destination_cues)
+    heading = _header_end(text, tokens)
     found = []
     for first in range(len(tokens)):
         for last in range(first + 1, min(first + MAX_WORDS, len(tokens)) + 1):
@@ -70,6 +112,7 @@ def mentions(text: str, config: GeoConfig) -> tuple[list[Token], list[Mention]]:
                 words[0].folded in config.stopwords
                 or words[-1].folded in config.stopwords
                 or any(not token.key or token.key.isdigit() for token in words)
+                or _punctuated(text, words)
             ):
                 continue
             common = len(words) == 1 and (
@@ -84,27 +127,40 @@ def mentions(text: str, config: GeoConfig) -> tuple[list[Token], list[Mention]]:
                     cue=first in cued,
                     capitalised=all(token.capitalised or token.arabic for token in words),
                     common=common,
+                    has_common=any(
+                        token.folded in config.common_words
+                        or token.key in config.common_words
+                        or token.folded in config.stopwords
+                        for token in words
+                    ),
+                    destination=first in destined,
+                    noun=_noun_after(tokens, last, config),
+                    header=last <= heading,
                 )
             )
     return tokens, found
 
 
 def look_up(session: Session, tokens: list[Token], found: list[Mention]) -> int:
-    """Fill each mention's candidates from the gazetteer; returns how many were examined."""
-    by_joined: dict[str, list[Mention]] = {}
-    for mention in found:
-        by_joined.setdefault(mention.joined, []).append(mention)
+    """Fill each mention's candidates from the gazetteer; returns how many were examined.
+
+    One query finds the names written exactly like a mention or like a mention with one
+    letter removed; one more finds names sharing a one-deletion variant with a mention
+    (the variants table); a third fetches the names those lead to.
+    """
+    eligible = [m for m in found if _fuzzy_shape(m)]
+    keys = {m.joined for m in found}
+    for mention in eligible:
+        keys |= deletions(mention.joined)
+    names: dict[str, list[tuple[int, str]]] = {}
+    for joined_key, place_id, kind in store.names_by_joined(session, keys):
+        names.setdefault(joined_key, []).append((place_id, kind))
     examined = 0
-    for joined_key, place_id, kind in store.names_by_joined(session, by_joined):
-        for mention in by_joined[joined_key]:
+    for mention in found:
+        for place_id, kind in names.get(mention.joined, ()):
             _add(mention, place_id, MATCH.get(kind, 0.9), "exact")
             examined += 1
-    fuzzy = [
-        m
-        for m in found
-        if not m.candidates and m.words <= 2 and not m.common and len(m.joined) >= MIN_FUZZY
-    ]
-    examined += _fuzzy(session, fuzzy)
+    examined += _fuzzy(session, [m for m in eligible if _wants_fuzzy(m)], names)
     arabic = [
         m
         for m in found
@@ -112,6 +168,21 @@ def look_up(session: Session, tokens: list[Token], found: list[Mention]) -> int:
     ]
     examined += _skeletons(session, arabic)
     return examined
+
+
+def _fuzzy_shape(mention: Mention) -> bool:
+    if mention.words > 2 or mention.common or (mention.words > 1 and mention.has_common):
+        return False
+    announced = mention.cue or mention.header or mention.noun is not None
+    return len(mention.joined) >= MIN_FUZZY or (announced and len(mention.joined) >= 4)
+
+
+def _wants_fuzzy(mention: Mention) -> bool:
+    """Misspellings are looked for in words not found as written, and also in words that
+    are announced as places (a cue, a heading, "X town") even when some place has that
+    exact name: "huko ngongo" may well be Ngong."""
+    announced = mention.cue or mention.header or mention.noun is not None
+    return not mention.candidates or announced
 
 
 def _arabic(tokens: list[Token], mention: Mention) -> bool:
@@ -124,7 +195,7 @@ def _add(mention: Mention, place_id: int, quality: float, kind: str) -> None:
         mention.kind = mention.kind if mention.kind == "exact" else kind
 
 
-def _fuzzy(session: Session, found: list[Mention]) -> int:
+def _fuzzy(session: Session, found: list[Mention], names: dict[str, list[tuple[int, str]]]) -> int:
     if not found:
         return 0
     probes: dict[str, set[str]] = {}  # a mention's form or one-deletion variant → mentions
@@ -133,20 +204,17 @@ def _fuzzy(session: Session, found: list[Mention]) -> int:
             probes.setdefault(probe, set()).add(mention.joined)
     targets: dict[str, set[str]] = {}  # mention → names it may be a misspelling of
     # Names equal to a deletion of the mention (the mention has an extra letter)...
-    for joined_key, _place_id, _kind in store.names_by_joined(session, probes):
-        for source in probes[joined_key]:
-            targets.setdefault(source, set()).add(joined_key)
+    for probe, sources in probes.items():
+        if probe in names:
+            for source in sources:
+                targets.setdefault(source, set()).add(probe)
     # ...and names sharing a one-deletion variant (substitutions, missing letters, swaps).
     for variant, joined_key in store.joined_by_variant(session, probes):
         for source in probes[variant]:
             targets.setdefault(source, set()).add(joined_key)
-    if not targets:
-        return 0
-    entries: dict[str, list[tuple[int, str]]] = {}
-    for joined_key, place_id, kind in store.names_by_joined(
-        session, set().union(*targets.values())
-    ):
-        entries.setdefault(joined_key, []).append((place_id, kind))
+    missing = set().union(*targets.values()) - names.keys() if targets else set()
+    for joined_key, place_id, kind in store.names_by_joined(session, missing):
+        names.setdefault(joined_key, []).append((place_id, kind))
     examined = 0
     for mention in found:
         limit = 1 if len(mention.joined) < 8 else 2
@@ -154,8 +222,9 @@ def _fuzzy(session: Session, found: list[Mention]) -> int:
             distance = DamerauLevenshtein.distance(mention.joined, joined_key, score_cutoff=limit)
             if distance == 0 or distance > limit:
                 continue
-            quality = FUZZY_ONE if distance == 1 else FUZZY_TWO
-            for place_id, kind in entries.get(joined_key, ()):
+            # One letter wrong in a long name is stronger evidence than in a short one.
+            quality = max(FUZZY_TWO, min(FUZZY_ONE, 1 - 1.2 * distance / len(mention.joined)))
+            for place_id, kind in names.get(joined_key, ()):
                 _add(mention, place_id, quality * MATCH.get(kind, 0.9), "fuzzy")
                 examined += 1
     return examined

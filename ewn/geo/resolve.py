@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from sqlalchemy.orm import Session
 
 from ewn.geo.config import GeoConfig
-from ewn.geo.distance import km
+from ewn.geo.distance import km_fast as km
 from ewn.geo.extract import Mention, look_up, mentions
 from ewn.models import Place
 from ewn.store import places as store
@@ -42,16 +42,17 @@ FEATURE_PRIOR = {
     "LCTY": 0.6,
     "AREA": 0.55,
 }
+# Incidents happen in towns, villages, camps and markets, rarely in streams, schools or hotels.
 CLASS_PRIOR = {
     "P": 0.75,
     "A": 0.6,
-    "S": 0.35,
     "L": 0.5,
-    "T": 0.35,
-    "V": 0.35,
-    "H": 0.3,
-    "R": 0.3,
-    "U": 0.1,
+    "S": 0.15,
+    "T": 0.15,
+    "V": 0.15,
+    "H": 0.1,
+    "R": 0.1,
+    "U": 0.05,
 }
 WEIGHTS = {
     "match": 0.40,
@@ -62,6 +63,15 @@ WEIGHTS = {
     "home": 0.20,
     "context": 0.15,
 }
+LENGTH_BONUS = 0.12
+FIRST_BONUS = 0.04
+# The score at which a reading is as likely right as wrong (tuned on the tune half).
+CONFIDENCE_MIDPOINT = 0.45
+# A rival this far below the best reading no longer makes it doubtful.
+RIVAL_MARGIN = 0.15
+DESTINATION_PENALTY = 0.12
+COUNTY_NOUN = 0.10
+ADMIN_CODES = ("ADM1", "ADM2")
 FAR_KM = 50.0
 HOME_SCALE_KM = 40.0
 
@@ -98,7 +108,7 @@ def read_place(
     if not found:
         return reading
     reading.examined = look_up(session, tokens, found)
-    found = [m for m in found if m.candidates and (not m.common or (m.cue and m.capitalised))]
+    found = [m for m in found if m.candidates and _may_be_place(m)]
     if not found:
         return reading
     places = store.places_by_id(session, {pid for m in found for pid in m.candidates})
@@ -118,6 +128,13 @@ def read_place(
     return reading
 
 
+def _may_be_place(mention: Mention) -> bool:
+    """A common word ("soko", "bahati") is a place only when written and announced as one,
+    or set apart as the heading of the message ("kiboko makueni: herders shot...")."""
+    announced = mention.cue or mention.header or mention.noun is not None
+    return not mention.common or mention.header or (announced and mention.capitalised)
+
+
 def _score(
     found: list[Mention], places: dict[int, Place], home: Place | None, countries: tuple[str, ...]
 ) -> list[Scored]:
@@ -129,7 +146,7 @@ def _score(
                 continue
             parts = {
                 "match": quality,
-                "cue": 1.0 if mention.cue else 0.0,
+                "cue": _announced(mention),
                 "capital": 1.0 if mention.capitalised else 0.0,
                 "feature": FEATURE_PRIOR.get(
                     place.feature_code, CLASS_PRIOR.get(place.feature_class, 0.3)
@@ -151,11 +168,24 @@ def _score(
         item.score = sum(WEIGHTS[name] * value for name, value in item.parts.items())
         if item.mention.common:
             item.score -= 0.15
-        if not item.mention.cue and not item.mention.capitalised and item.mention.words == 1:
+        if not _announced(item.mention) and not item.mention.capitalised:
             item.score -= 0.05
+        if item.mention.destination:
+            item.score -= DESTINATION_PENALTY
+        if item.mention.noun == "county":
+            item.score += (
+                COUNTY_NOUN if item.place.feature_code in ("ADM1", "ADM2") else (-COUNTY_NOUN)
+            )
         if countries and item.place.country not in countries:
             item.score *= 0.5
     return scored
+
+
+def _announced(mention: Mention) -> float:
+    """How clearly the words are presented as a place."""
+    if mention.cue or mention.header or mention.noun is not None:
+        return 1.0
+    return 0.5 if mention.first == 0 else 0.0
 
 
 def _support(item: Scored, scored: list[Scored]) -> float:
@@ -190,33 +220,42 @@ def _overlaps(a: Mention, b: Mention) -> bool:
 def _choose(scored: list[Scored]) -> tuple[Scored, Scored | None] | None:
     if not scored:
         return None
-    # Per stretch of words, the longest mention with a strong candidate wins.
-    ranked = sorted(scored, key=lambda s: s.score + 0.04 * s.mention.words, reverse=True)
+    # Per stretch of words, the longest mention with a strong candidate wins...
+    ranked = sorted(
+        scored, key=lambda s: s.score + LENGTH_BONUS * (s.mention.words - 1), reverse=True
+    )
     taken: list[Mention] = []
     picks: list[Scored] = []
     for item in ranked:
-        if any(_overlaps(item.mention, other) and other is not item.mention for other in taken):
+        if item.mention in taken or any(_overlaps(item.mention, other) for other in taken):
             continue
-        if item.mention not in taken:
-            taken.append(item.mention)
-            picks.append(item)
+        taken.append(item.mention)
+        picks.append(item)
+    # ...and among separate places, the strongest; monitors name the place first.
+    first = min(pick.mention.first for pick in picks)
+    picks.sort(
+        key=lambda s: s.score + (FIRST_BONUS if s.mention.first == first else 0.0), reverse=True
+    )
     best = picks[0]
-    # A county named beside a town in it: the town is the more precise answer.
-    if best.place.feature_class == "A" and best.place.feature_code in ("ADM1", "ADM2"):
+    # "githunguri kiambu": Kiambu is a town and a county; read as the county, it says where
+    # Githunguri is, and Githunguri is the more precise answer.
+    county = _as_county(best, scored)
+    if county is not None and best.mention.noun != "town":
         inside = [
             p
             for p in picks[1:]
-            if p.place.feature_class != "A"
-            and p.place.admin1 == best.place.admin1
-            and p.score > 0.5 * best.score
+            if _specific(p)
+            and _contains(county.place, p.place)
+            and p.score > 0.75 * best.score
+            and (p.mention.first < best.mention.first or county.mention.noun == "county")
         ]
         if inside:
             best = inside[0]
-    # "Mandera" is a county and its main town: the town, and no ambiguity between them.
-    namesakes = [s for s in scored if s.mention is best.mention and _contains(s.place, best.place)]
-    if best.place.feature_class == "A" and namesakes:
-        town = max(namesakes, key=lambda s: s.score)
-        if town.score > 0.8 * best.score:
+    # "Mandera" alone is a county and its main town: the town (unless "Mandera county").
+    if best.place.feature_code in ADMIN_CODES and best.mention.noun != "county":
+        towns = [s for s in scored if s.mention is best.mention and _contains(best.place, s.place)]
+        town = max(towns, key=lambda s: s.score, default=None)
+        if town is not None and town.score > 0.8 * best.score:
             best = town
     rival = next(
         (
@@ -233,10 +272,32 @@ def _choose(scored: list[Scored]) -> tuple[Scored, Scored | None] | None:
     return best, rival
 
 
+def _specific(item: Scored) -> bool:
+    """A town, village, camp or market: more precise than the county it is in."""
+    return item.place.feature_class == "P" or item.place.feature_code in ("CMP", "MKT", "EST")
+
+
+def _as_county(best: Scored, scored: list[Scored]) -> Scored | None:
+    """best's words read as a county or district, if that reading is a strong one."""
+    if best.place.feature_code in ADMIN_CODES:
+        return best
+    return max(
+        (
+            s
+            for s in scored
+            if s.mention is best.mention
+            and s.place.feature_code in ADMIN_CODES
+            and s.score >= 0.7 * best.score
+        ),
+        key=lambda s: s.score,
+        default=None,
+    )
+
+
 def _contains(area: Place, place: Place) -> bool:
     """area is the county (or district) place lies in."""
     return (
-        area.feature_code in ("ADM1", "ADM2")
+        area.feature_code in ADMIN_CODES
         and place.feature_class != "A"
         and area.country == place.country
         and area.admin1 == place.admin1
@@ -248,10 +309,12 @@ def _far(a: Place, b: Place) -> bool:
 
 
 def _confidence(best: Scored, rival: Scored | None) -> float:
-    confidence = 1 / (1 + math.exp(-(best.score - 0.55) * 10))
-    if rival is not None and best.score > 0:
-        ratio = rival.score / best.score
-        confidence *= 1 - max(0.0, ratio - 0.6) / 0.4 * 0.6
+    confidence = 1 / (1 + math.exp(-(best.score - CONFIDENCE_MIDPOINT) * 10))
+    # Another place far away that the words match as well, scoring nearly as high: a real
+    # ambiguity ("Marti" in Samburu or in Marsabit). A weaker spelling match is not one.
+    if rival is not None and rival.parts["match"] >= best.parts["match"] - 0.05:
+        margin = best.score - rival.score
+        confidence *= min(1.0, 0.4 + 0.6 * margin / RIVAL_MARGIN)
     if best.mention.kind in ("fuzzy", "skeleton"):
         confidence *= 0.9
     return round(max(0.0, min(1.0, confidence)), 3)

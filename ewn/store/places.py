@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from ewn.geo.gazetteer import neighbour_cells
@@ -19,47 +19,47 @@ def _chunks(values: Iterable, size: int = MAX_PARAMETERS):
         yield values[start : start + size]
 
 
-def names_by_joined(session: Session, keys: Iterable[str]) -> list:
-    """(joined, place_id, kind) for names written exactly as any of keys."""
+# Built once: the place reader runs these for every message (no per-call expression building).
+_NAMES = PlaceName.__table__
+_BY_JOINED = select(_NAMES.c.joined, _NAMES.c.place_id, _NAMES.c.kind).where(
+    _NAMES.c.joined.in_(bindparam("keys", expanding=True))
+)
+_BY_SKELETON = select(_NAMES.c.skeleton, _NAMES.c.place_id, _NAMES.c.kind).where(
+    _NAMES.c.skeleton.in_(bindparam("keys", expanding=True))
+)
+_VARIANTS = PlaceNameVariant.__table__
+_BY_VARIANT = select(_VARIANTS.c.variant, _VARIANTS.c.joined).where(
+    _VARIANTS.c.variant.in_(bindparam("keys", expanding=True))
+)
+_PLACES_BY_ID = select(Place).where(Place.id.in_(bindparam("keys", expanding=True)))
+
+
+def _rows(session: Session, statement, keys: Iterable) -> list:
+    connection = session.connection()
     rows = []
     for chunk in _chunks(set(keys)):
-        rows += session.execute(
-            select(PlaceName.joined, PlaceName.place_id, PlaceName.kind).where(
-                PlaceName.joined.in_(chunk)
-            )
-        ).all()
+        rows += connection.execute(statement, {"keys": chunk}).all()
     return rows
+
+
+def names_by_joined(session: Session, keys: Iterable[str]) -> list:
+    """(joined, place_id, kind) for names written exactly as any of keys."""
+    return _rows(session, _BY_JOINED, keys)
 
 
 def names_by_skeleton(session: Session, skeletons: Iterable[str]) -> list:
-    rows = []
-    for chunk in _chunks(set(skeletons)):
-        rows += session.execute(
-            select(PlaceName.skeleton, PlaceName.place_id, PlaceName.kind).where(
-                PlaceName.skeleton.in_(chunk)
-            )
-        ).all()
-    return rows
+    return _rows(session, _BY_SKELETON, skeletons)
 
 
 def joined_by_variant(session: Session, variants: Iterable[str]) -> list:
     """(variant, joined name) pairs: names one deletion away from the variants."""
-    rows = []
-    for chunk in _chunks(set(variants)):
-        rows += session.execute(
-            select(PlaceNameVariant.variant, PlaceNameVariant.joined).where(
-                PlaceNameVariant.variant.in_(chunk)
-            )
-        ).all()
-    return rows
+    return _rows(session, _BY_VARIANT, variants)
 
 
 def places_by_id(session: Session, ids: Iterable[int]) -> dict[int, Place]:
     found = {}
     for chunk in _chunks(set(ids)):
-        found.update(
-            {place.id: place for place in session.scalars(select(Place).where(Place.id.in_(chunk)))}
-        )
+        found.update({place.id: place for place in session.scalars(_PLACES_BY_ID, {"keys": chunk})})
     return found
 
 
@@ -74,27 +74,44 @@ def places_near(
     radius_km: float,
     classes: tuple[str, ...] = (),
 ) -> list[Place]:
-    query = select(Place).where(Place.cell.in_(neighbour_cells(latitude, longitude, radius_km)))
-    if classes:
-        query = query.where(Place.feature_class.in_(classes))
-    return list(session.scalars(query))
+    cells = neighbour_cells(latitude, longitude, radius_km)
+    return [
+        place
+        for place in session.scalars(_NEAR, {"cells": cells})
+        if not classes or place.feature_class in classes
+    ]
+
+
+_AREA = select(AdminArea).where(
+    AdminArea.country == bindparam("country"),
+    AdminArea.level == bindparam("level"),
+    AdminArea.code == bindparam("code"),
+)
+_AREAS_BY_CODES = select(AdminArea).where(
+    AdminArea.country == bindparam("country"),
+    AdminArea.level == bindparam("level"),
+    AdminArea.code.in_(bindparam("codes", expanding=True)),
+)
+_NEAR = select(Place).where(Place.cell.in_(bindparam("cells", expanding=True)))
 
 
 def area(session: Session, country: str, level: int, code: str) -> AdminArea | None:
-    return session.scalar(
-        select(AdminArea).where(
-            AdminArea.country == country, AdminArea.level == level, AdminArea.code == code
-        )
-    )
+    return session.scalar(_AREA, {"country": country, "level": level, "code": code})
 
 
 def areas_by_codes(session: Session, keys: Iterable[tuple[str, int, str]]) -> dict:
-    keys = set(keys)
-    if not keys:
-        return {}
-    countries = {country for country, _, _ in keys}
-    found = session.scalars(select(AdminArea).where(AdminArea.country.in_(countries)))
-    return {(a.country, a.level, a.code): a for a in found if (a.country, a.level, a.code) in keys}
+    """Areas by (country, level, code)."""
+    wanted: dict[tuple[str, int], set[str]] = {}
+    for country, level, code in keys:
+        wanted.setdefault((country, level), set()).add(code)
+    found = {}
+    for (country, level), codes in wanted.items():
+        for chunk in _chunks(codes):
+            for found_area in session.scalars(
+                _AREAS_BY_CODES, {"country": country, "level": level, "codes": chunk}
+            ):
+                found[(found_area.country, found_area.level, found_area.code)] = found_area
+    return found
 
 
 def areas_with_boundaries(session: Session) -> list[AdminArea]:

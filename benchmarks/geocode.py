@@ -1,0 +1,335 @@
+"""How well and how fast EWN reads places from monitors' messages.
+
+Loads a GeoNames gazetteer (by default the full Kenya extract in ../shared/data) into a fresh
+SQLite database, reads the place of every message of the labelled set
+(tests/fixtures/geo/labelled_messages.jsonl) with the monitor's home place, and prints, for the
+held-out half ("test") and, for comparison, the half the matcher was tuned on:
+
+- share of messages naming a place that were located within 10 km of the truth,
+- share of those whose primary admin area is the truth's,
+- share of no-place messages left unlocated,
+- median and p99 time per message (reading the place and assigning admin areas).
+
+Then it adds a generated gazetteer of 200,000 places inside the same country and prints the
+timings again with the mean number of candidate places examined per message.
+
+    python benchmarks/geocode.py [--gazetteer FILE] [--generated 200000] [--split test]
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import random
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from ewn.db import Database  # noqa: E402
+from ewn.geo import gazetteer  # noqa: E402
+from ewn.geo.areas import assign  # noqa: E402
+from ewn.geo.config import GeoConfig  # noqa: E402
+from ewn.geo.distance import km  # noqa: E402
+from ewn.geo.resolve import read_place  # noqa: E402
+from ewn.settings import load_settings  # noqa: E402
+from ewn.store import places as place_store  # noqa: E402
+
+LABELLED = ROOT / "tests" / "fixtures" / "geo" / "labelled_messages.jsonl"
+DEFAULT_GAZETTEER = ROOT.parent / "shared" / "data" / "geonames" / "KE.txt"
+TARGETS = {
+    "within_10km": 0.90,
+    "admin_area": 0.95,
+    "no_place_unlocated": 0.95,
+    "median_ms": 5.0,
+    "growth": 1.5,
+}
+SYLLABLES = [
+    "ka",
+    "ki",
+    "ko",
+    "ku",
+    "ma",
+    "mi",
+    "mo",
+    "mu",
+    "na",
+    "ni",
+    "no",
+    "nu",
+    "ta",
+    "ti",
+    "to",
+    "tu",
+    "ra",
+    "ri",
+    "ro",
+    "ru",
+    "ba",
+    "bi",
+    "bo",
+    "bu",
+    "sa",
+    "si",
+    "so",
+    "su",
+    "la",
+    "li",
+    "lo",
+    "lu",
+    "wa",
+    "we",
+    "ya",
+    "chi",
+    "che",
+    "ge",
+    "go",
+    "ny",
+    "ng",
+    "mb",
+    "nd",
+    "kip",
+    "kap",
+    "chep",
+    "lo",
+    "ole",
+]
+
+
+def progress(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def evaluate(
+    db: Database,
+    config: GeoConfig,
+    messages: list[dict],
+    threshold: float,
+    countries: tuple[str, ...],
+) -> dict:
+    times, examined = [], []
+    near = area_ok = named = empty = empty_ok = 0
+    failures = []
+    with Session(db.engine) as session:
+        for message in messages:
+            home = (
+                place_store.by_source_id(session, message["home"]["geonameid"])
+                if (message.get("home"))
+                else None
+            )
+            started = time.perf_counter()
+            reading = read_place(session, message["text"], config, home, countries)
+            located = reading.place is not None and reading.confidence >= threshold
+            areas = (
+                assign(
+                    session,
+                    reading.place.latitude,
+                    reading.place.longitude,
+                    reading.radius_km or 5,
+                    reading.place,
+                )
+                if located
+                else []
+            )
+            times.append((time.perf_counter() - started) * 1000)
+            examined.append(reading.examined)
+            truth = message.get("truth")
+            if truth is None:
+                empty += 1
+                empty_ok += not located
+                if located:
+                    failures.append((message["id"], "no place, read " + reading.place.name))
+                continue
+            named += 1
+            if located:
+                distance = km(
+                    truth["latitude"],
+                    truth["longitude"],
+                    reading.place.latitude,
+                    reading.place.longitude,
+                )
+                near += distance <= 10
+                primary = next((a.area for a in areas if a.primary and a.area.level == 1), None)
+                area_ok += primary is not None and primary.code == truth_area(session, truth)
+                if distance > 10:
+                    failures.append(
+                        (
+                            message["id"],
+                            f"{truth['name']} read as {reading.place.name} ({distance:.0f} km)",
+                        )
+                    )
+            else:
+                failures.append(
+                    (
+                        message["id"],
+                        f"{truth['name']} not located (confidence {reading.confidence})",
+                    )
+                )
+    times.sort()
+    return {
+        "messages": len(messages),
+        "named": named,
+        "no_place": empty,
+        "within_10km": near / named if named else 0.0,
+        "admin_area": area_ok / named if named else 0.0,
+        "no_place_unlocated": empty_ok / empty if empty else 1.0,
+        "median_ms": statistics.median(times),
+        "p99_ms": times[min(len(times) - 1, int(0.99 * len(times)))],
+        "examined": statistics.mean(examined),
+        "failures": failures,
+    }
+
+
+def truth_area(session: Session, truth: dict) -> str | None:
+    """The truth's county: its GeoNames code, or for the ~470 features with an obsolete or
+    missing code (02, 03, 07, 08...), the county its neighbours are in."""
+    if place_store.area(session, "KE", 1, truth["admin1"]) is not None:
+        return truth["admin1"]
+    guesses = assign(session, truth["latitude"], truth["longitude"], 5.0)
+    return next((guess.area.code for guess in guesses if guess.primary), None)
+
+
+def generate(path: Path, db: Database, count: int, seed: int = 7) -> None:
+    """count synthetic populated places inside the bounding box of the country's places."""
+    from sqlalchemy import func, select
+
+    from ewn.models import Place
+
+    with Session(db.engine) as session:
+        south, north, west, east, country = session.execute(
+            select(
+                func.min(Place.latitude),
+                func.max(Place.latitude),
+                func.min(Place.longitude),
+                func.max(Place.longitude),
+                func.min(Place.country),
+            )
+        ).one()
+        codes = [code for (code,) in session.execute(select(Place.admin1).distinct()) if code]
+    rng = random.Random(seed)
+    with gzip.open(path, "wt", encoding="utf-8") as out:
+        for index in range(count):
+            name = "".join(rng.choice(SYLLABLES) for _ in range(rng.randint(2, 4))).title()
+            if rng.random() < 0.1:
+                name += " " + rng.choice(("Centre", "Market", "Estate", "Village", "Farm"))
+            row = [
+                str(950_000_000 + index),
+                name,
+                name,
+                "",
+                f"{rng.uniform(south, north):.5f}",
+                f"{rng.uniform(west, east):.5f}",
+                "P",
+                "PPL",
+                country,
+                "",
+                rng.choice(codes),
+                "",
+                "",
+                "",
+                str(int(rng.paretovariate(1.2) * 50)),
+                "",
+                "",
+                "",
+                "",
+            ]
+            out.write("\t".join(row) + "\n")
+
+
+def report(label: str, figures: dict) -> None:
+    print(
+        f"\n{label}: {figures['messages']} messages ({figures['named']} name a place, "
+        f"{figures['no_place']} name none)"
+    )
+    print(
+        f"  located within 10 km of the truth   {figures['within_10km']:6.1%}"
+        f"   (target >= {TARGETS['within_10km']:.0%})"
+    )
+    print(
+        f"  correct admin area                  {figures['admin_area']:6.1%}"
+        f"   (target >= {TARGETS['admin_area']:.0%})"
+    )
+    print(
+        f"  no-place messages left unlocated    {figures['no_place_unlocated']:6.1%}"
+        f"   (target >= {TARGETS['no_place_unlocated']:.0%})"
+    )
+    print(
+        f"  time per message: median {figures['median_ms']:.2f} ms, p99 "
+        f"{figures['p99_ms']:.2f} ms; candidates examined: mean {figures['examined']:.1f}"
+    )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--gazetteer", type=Path, default=DEFAULT_GAZETTEER)
+    parser.add_argument("--generated", type=int, default=200_000)
+    parser.add_argument("--split", default="test", choices=["test", "tune", "all"])
+    parser.add_argument("--failures", action="store_true", help="list every miss")
+    args = parser.parse_args()
+    settings = load_settings({"demo": True}, environ={})
+    config = GeoConfig.load(settings.path(settings.geo.config_file))
+    threshold = settings.geo.min_confidence
+    labelled = [
+        json.loads(line)
+        for line in LABELLED.read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    ]
+    chosen = [m for m in labelled if args.split == "all" or m["split"] == args.split]
+    with tempfile.TemporaryDirectory() as workdir:
+        db = Database(f"sqlite:///{workdir}/geocode.db")
+        db.upgrade()
+        progress(f"loading {args.gazetteer}...")
+        loaded = gazetteer.load(db, args.gazetteer, config)
+        progress(f"  {loaded.places} places")
+        for _ in range(2):  # warm the caches the way a running worker has them
+            evaluate(db, config, chosen[:50], threshold, settings.countries)
+        base = evaluate(db, config, chosen, threshold, settings.countries)
+        held_out = "held out" if args.split == "test" else "the matcher was tuned on it"
+        report(f"{args.gazetteer.name}, split '{args.split}' ({held_out})", base)
+        if args.split == "test":
+            tuned = [m for m in labelled if m["split"] == "tune"]
+            report(
+                f"{args.gazetteer.name}, split 'tune' (for comparison: tuned on it)",
+                evaluate(db, config, tuned, threshold, settings.countries),
+            )
+        if args.failures:
+            for identifier, problem in base["failures"]:
+                print(f"    {identifier}: {problem}")
+        grown = None
+        if args.generated:
+            path = Path(workdir) / "generated.txt.gz"
+            progress(f"generating {args.generated} places inside the country...")
+            generate(path, db, args.generated)
+            progress("loading them...")
+            gazetteer.load(db, path, config)
+            for _ in range(2):
+                evaluate(db, config, chosen[:50], threshold, settings.countries)
+            grown = evaluate(db, config, chosen, threshold, settings.countries)
+            report(f"with {args.generated:,} generated places added, split '{args.split}'", grown)
+            ratio = grown["median_ms"] / base["median_ms"]
+            print(
+                f"  per-message time grew {ratio:.2f}x (median; target <= "
+                f"{TARGETS['growth']}x); candidates examined "
+                f"{base['examined']:.1f} -> {grown['examined']:.1f}"
+            )
+        db.dispose()
+    met = (
+        base["within_10km"] >= TARGETS["within_10km"]
+        and base["admin_area"] >= TARGETS["admin_area"]
+        and base["no_place_unlocated"] >= TARGETS["no_place_unlocated"]
+        and base["median_ms"] < TARGETS["median_ms"]
+        and (grown is None or grown["median_ms"] / base["median_ms"] <= TARGETS["growth"])
+    )
+    print(f"\nTARGETS {'MET' if met else 'NOT MET'}")
+    return 0 if met else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
