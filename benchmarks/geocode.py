@@ -216,7 +216,8 @@ def generate(path: Path, db: Database, count: int, seed: int = 7) -> None:
     rng = random.Random(seed)
     with gzip.open(path, "wt", encoding="utf-8") as out:
         for index in range(count):
-            name = "".join(rng.choice(SYLLABLES) for _ in range(rng.randint(2, 4))).title()
+            # Three to five syllables, like most place names (Kipkelion, Olenguruone).
+            name = "".join(rng.choice(SYLLABLES) for _ in range(rng.randint(3, 5))).title()
             if rng.random() < 0.1:
                 name += " " + rng.choice(("Centre", "Market", "Estate", "Village", "Farm"))
             row = [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 
 from sqlalchemy import bindparam, func, select
@@ -31,7 +32,19 @@ _VARIANTS = PlaceNameVariant.__table__
 _BY_VARIANT = select(_VARIANTS.c.variant, _VARIANTS.c.joined).where(
     _VARIANTS.c.variant.in_(bindparam("keys", expanding=True))
 )
-_PLACES_BY_ID = select(Place).where(Place.id.in_(bindparam("keys", expanding=True)))
+# Plain rows (not ORM objects): the reader may look at many candidates per message.
+_PLACES_BY_ID = select(
+    Place.id,
+    Place.source_id,
+    Place.name,
+    Place.country,
+    Place.feature_class,
+    Place.feature_code,
+    Place.population,
+    Place.latitude,
+    Place.longitude,
+    Place.admin1,
+).where(Place.id.in_(bindparam("keys", expanding=True)))
 
 
 def _rows(session: Session, statement, keys: Iterable) -> list:
@@ -57,10 +70,8 @@ def joined_by_variant(session: Session, variants: Iterable[str]) -> list:
 
 
 def places_by_id(session: Session, ids: Iterable[int]) -> dict[int, Place]:
-    found = {}
-    for chunk in _chunks(set(ids)):
-        found.update({place.id: place for place in session.scalars(_PLACES_BY_ID, {"keys": chunk})})
-    return found
+    """Places as rows with the attributes of Place that reading a message needs."""
+    return {row.id: row for row in _rows(session, _PLACES_BY_ID, ids)}
 
 
 def by_source_id(session: Session, source_id: int) -> Place | None:
@@ -73,13 +84,25 @@ def places_near(
     longitude: float,
     radius_km: float,
     classes: tuple[str, ...] = (),
-) -> list[Place]:
-    cells = neighbour_cells(latitude, longitude, radius_km)
-    return [
-        place
-        for place in session.scalars(_NEAR, {"cells": cells})
-        if not classes or place.feature_class in classes
-    ]
+) -> list:
+    """Places (as rows) in the box around a point: found through the grid-cell index."""
+    reach_lat = radius_km / 111.0
+    reach_lon = radius_km / (111.0 * max(0.05, math.cos(math.radians(latitude))))
+    rows = _rows_near(
+        session,
+        neighbour_cells(latitude, longitude, radius_km),
+        {
+            "south": latitude - reach_lat,
+            "north": latitude + reach_lat,
+            "west": longitude - reach_lon,
+            "east": longitude + reach_lon,
+        },
+    )
+    return [row for row in rows if not classes or row.feature_class in classes]
+
+
+def _rows_near(session: Session, cells: list[int], box: dict) -> list:
+    return session.connection().execute(_NEAR, {"cells": cells, **box}).all()
 
 
 _AREA = select(AdminArea).where(
@@ -92,7 +115,22 @@ _AREAS_BY_CODES = select(AdminArea).where(
     AdminArea.level == bindparam("level"),
     AdminArea.code.in_(bindparam("codes", expanding=True)),
 )
-_NEAR = select(Place).where(Place.cell.in_(bindparam("cells", expanding=True)))
+_NEAR = select(
+    Place.id,
+    Place.source_id,
+    Place.name,
+    Place.country,
+    Place.feature_class,
+    Place.feature_code,
+    Place.population,
+    Place.latitude,
+    Place.longitude,
+    Place.admin1,
+).where(
+    Place.cell.in_(bindparam("cells", expanding=True)),
+    Place.latitude.between(bindparam("south"), bindparam("north")),
+    Place.longitude.between(bindparam("west"), bindparam("east")),
+)
 
 
 def area(session: Session, country: str, level: int, code: str) -> AdminArea | None:
