@@ -43,12 +43,14 @@ def load_boundaries(
     if not isinstance(document, dict) or document.get("type") != "FeatureCollection":
         raise BoundaryFileError(f"{path}: expected a GeoJSON FeatureCollection")
     result = BoundaryResult()
-    with db.begin() as connection:
-        areas = connection.execute(
-            select(AdminArea).where(AdminArea.country == country, AdminArea.level == level)
-        ).all()
-        by_code = {area.code: area for (area,) in areas}
-        by_name = {name_key(area.name): area for (area,) in areas}
+    with db.session() as session:
+        areas = list(
+            session.scalars(
+                select(AdminArea).where(AdminArea.country == country, AdminArea.level == level)
+            )
+        )
+        by_code = {area.code: area for area in areas}
+        by_name = {name_key(area.name): area for area in areas}
         for index, feature in enumerate(document.get("features") or [], start=1):
             problem, area, geometry = _match(
                 feature, by_code, by_name, code_property, name_property
@@ -57,19 +59,10 @@ def load_boundaries(
                 result.rejected.append((index, problem))
                 continue
             west, south, east, north = geometry.bounds
-            connection.execute(
-                AdminArea.__table__.update()
-                .where(AdminArea.id == area.id)
-                .values(
-                    boundary=json.dumps(mapping(geometry)),
-                    min_lat=south,
-                    max_lat=north,
-                    min_lon=west,
-                    max_lon=east,
-                )
-            )
+            area.boundary = json.dumps(mapping(geometry))
+            area.min_lat, area.max_lat, area.min_lon, area.max_lon = south, north, west, east
             result.matched.append(area.name)
-    result.without = sorted({area.name for (area,) in areas} - set(result.matched))
+    result.without = sorted({area.name for area in areas} - set(result.matched))
     return result
 
 

@@ -83,6 +83,8 @@ class GeoConfig:
                 "expected a list of words",
             )
         config.generic_words = {name_key(str(word)) for word in generic}
+        for words_file in sorted((path.parent / "words").glob("*.txt")):
+            config.common_words |= _word_file(words_file)
         config.admin_labels = _labels(document.get("admin_labels", {}), source)
         return config
 
@@ -119,6 +121,29 @@ def _by_language(document: dict, section: str, source: str):
                     f"item {index + 1} is not a word: {word!r}{hint}",
                 )
         yield language, words
+
+
+def _word_file(path: Path) -> set[str]:
+    """A language's common words, one per line (config/words/<language>.txt)."""
+    source = str(path)
+    if path.stem not in SUPPORTED_LANGUAGES:
+        raise ConfigError(
+            source, None, "", unknown_key_problem(path.stem, list(SUPPORTED_LANGUAGES))
+        )
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except UnicodeDecodeError:
+        raise ConfigError(source, None, "", "not UTF-8 text") from None
+    words = set()
+    for number, line in enumerate(lines, start=1):
+        word = line.strip()
+        if not word or word.startswith("#"):
+            continue
+        if " " in word or "\t" in word:
+            raise ConfigError(source, number, "", f"one word per line, got {word!r}")
+        words.add(fold(word))
+        words.add(name_key(word))
+    return words
 
 
 def _place_nouns(block, source: str) -> dict[tuple[str, ...], str]:

@@ -37,7 +37,7 @@ class Mention:
     cue: bool
     capitalised: bool
     common: bool
-    # Some word of it is a common word or stopword ("mtaa ka").
+    # Some word of it is a stopword or a stub, or all its words are common ("mtaa ka").
     has_common: bool = False
     # Where people went ("towards X"), not where it happened.
     destination: bool = False
@@ -128,11 +128,9 @@ def mentions(text: str, config: GeoConfig) -> tuple[list[Token], list[Mention]]:
                     capitalised=all(token.capitalised or token.arabic for token in words),
                     common=common,
                     has_common=any(
-                        token.folded in config.common_words
-                        or token.key in config.common_words
-                        or token.folded in config.stopwords
-                        for token in words
-                    ),
+                        token.folded in config.stopwords or len(token.key) < 3 for token in words
+                    )
+                    or all(token.folded in config.common_words for token in words),
                     destination=first in destined,
                     noun=_noun_after(tokens, last, config),
                     header=last <= heading,
@@ -171,6 +169,7 @@ def look_up(session: Session, tokens: list[Token], found: list[Mention]) -> int:
 
 
 def _fuzzy_shape(mention: Mention) -> bool:
+    # Pairs of words are misspelt names ("burnt forrest"), not ordinary phrases ("mtaa ka").
     if mention.words > 2 or mention.common or (mention.words > 1 and mention.has_common):
         return False
     announced = mention.cue or mention.header or mention.noun is not None

@@ -1,0 +1,227 @@
+"""Reading places from text, the gazetteer loader, admin areas and borders.
+
+Test databases hold EWN's bundled Kenya gazetteer (GeoNames); Zedland (country ZZ) is a small
+made-up gazetteer for loader and border cases.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from ewn.geo import gazetteer
+from ewn.geo.areas import assign
+from ewn.geo.boundaries import load_boundaries
+from ewn.geo.resolve import read_place
+from ewn.settings import ROOT
+from ewn.store import places as place_store
+
+FIXTURES = ROOT / "tests" / "fixtures" / "geo"
+
+
+def read(rt, text: str, home: str | None = None):
+    with rt.db.reading() as session:
+        home_place = read_place(session, home, rt.geo).place if home else None
+        return read_place(session, text, rt.geo, home_place, rt.settings.countries)
+
+
+def place_name(rt, text: str, home: str | None = None, minimum: float = 0.5) -> str | None:
+    reading = read(rt, text, home)
+    return reading.place.name if reading.place and reading.confidence >= minimum else None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("armed men seen near Molo market this morning", "Molo"),
+        ("vijana wamechoma nyumba karibu na soko la Burnt Forest jana usiku", "Burnt Forest"),
+        ("des hommes armés ont été vus près de Londiani hier soir", "Londiani"),
+        ("هجوم مسلح قرب مخيم كاكوما الليلة الماضية", "Kakuma"),
+    ],
+)
+def test_cue_in_each_language(rt, text, expected):
+    assert place_name(rt, text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("youths blocking the road in eldorett town", "Eldoret"),
+        ("leaflets in Naivashia telling people to leave", "Naivasha"),
+        ("shots fired at kipkelioon last night", "Kipkelion"),
+        ("houses burnt in burntforest", "Burnt Forest"),
+        ("tension at Burnt forrest after the rally", "Burnt Forest"),
+    ],
+)
+def test_misspellings(rt, text, expected):
+    assert place_name(rt, text) == expected
+
+
+def test_case_diacritics_and_script_do_not_matter(rt):
+    assert place_name(rt, "MOLO: MEN WITH MACHETES") == "Molo"
+    assert place_name(rt, "near Mólò") == "Molo"
+
+
+def test_ambiguous_name_follows_the_monitors_home(rt):
+    # Two villages named Marti, 72 km apart (Samburu and Marsabit).
+    with rt.db.reading() as session:
+        ids = {pid for _, pid, _ in place_store.names_by_joined(session, ["marti"])}
+        places = place_store.places_by_id(session, ids)
+    assert len({p.admin1 for p in places.values()}) >= 2
+    near_samburu = read(rt, "marti - camels stolen at night", home="Baragoi")
+    assert near_samburu.place.admin1 == "45"
+    alone = read(rt, "marti - camels stolen at night")
+    assert alone.confidence < near_samburu.confidence
+
+
+def test_other_places_in_the_message_disambiguate(rt):
+    reading = read(rt, "githunguri kiambu: two women abducted")
+    assert reading.place.name == "Githunguri" and reading.place.admin1 == "22"
+
+
+def test_destination_is_not_the_incident_place(rt):
+    assert place_name(rt, "families fled from Molo towards Nakuru after the attack") == "Molo"
+    assert place_name(rt, "nimepata habari Eburru kuna nyumba zimechomwa, nipo Naivasha") == (
+        "Eburru"
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "watu wamekimbia kanisani usiku, hali si salama",
+        "bahati nzuri hakuna aliyeuawa, lakini nyumba zote zimeporwa",
+        "haraka! kuna watu wanavamia nyumba sasa hivi, tuma polisi",
+        "the engineer from the power company was beaten near the bar",
+        "nothing happened today, all calm",
+    ],
+)
+def test_common_words_that_are_place_names_are_not_places(rt, text):
+    assert place_name(rt, text) is None
+
+
+def test_reading_explains_itself(rt):
+    reading = read(rt, "karibu na soko la Burnt Forest")
+    assert reading.wording == "Burnt Forest"
+    assert 0 < reading.confidence <= 1 and reading.radius_km > 0
+    top = reading.evidence[0]
+    assert top["place"] == "Burnt Forest" and set(top["parts"]) >= {"match", "cue", "home"}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Wanaume " * 200 + "wenye silaha karibu na Molo",
+        "😀🔥🙏" * 50,
+        "0712345678 123 456",
+        "mixed עברית русский 中文 and Kiswahili karibu na Molo",
+        "",
+        "\x00\u202e\ufeff",
+    ],
+)
+def test_bad_input_is_located_or_cleanly_unlocated(rt, text):
+    reading = read(rt, text)
+    assert reading.place is None or reading.place.name == "Molo"
+
+
+# ---------------------------------------------------------------------------- loader
+
+
+@pytest.fixture
+def zedland(rt):
+    result = gazetteer.load(rt.db, FIXTURES / "broken_gazetteer.txt", rt.geo)
+    return result
+
+
+def test_loader_reports_malformed_rows_with_line_numbers(zedland):
+    assert dict(zedland.rejected) == {
+        4: "expected 19 tab-separated columns, found 6",
+        5: "coordinates out of range: 123.0, 30.0",
+        6: "geonameid is not a number: 'notanumber'",
+        7: "country code must be two letters, got 'Z1'",
+        8: "empty name",
+        9: "not UTF-8 text",
+    }
+    assert zedland.places == 7 and zedland.areas == 2
+
+
+def test_loader_is_safe_to_rerun_and_keeps_every_script(rt, zedland):
+    again = gazetteer.load(rt.db, FIXTURES / "broken_gazetteer.txt", rt.geo)
+    assert again.places == zedland.places
+    with rt.db.reading() as session:
+        rows = place_store.names_by_joined(session, ["zavuluni", "zavulunimarket"])
+        assert len({place_id for _, place_id, _ in rows}) == 1
+        assert len(rows) == 2  # no duplicates after the second load
+        area = place_store.area(session, "ZZ", 1, "01")
+        assert (area.name, area.label) == ("Zedland North", "Region")
+    assert read(rt, "karibu na زافولوني").place.name == "Zavuluni"
+
+
+def test_place_with_an_obsolete_code_gets_its_area_from_its_neighbours(rt, zedland):
+    with rt.db.reading() as session:
+        lost = place_store.by_source_id(session, 900000013)
+        guesses = assign(session, lost.latitude, lost.longitude, 2.0, lost)
+    assert guesses[0].area.name == "Zedland North" and guesses[0].approximate
+
+
+def test_point_between_two_areas_keeps_both(rt, zedland):
+    with rt.db.reading() as session:
+        guesses = assign(session, 1.0, 30.5, 15.0)
+    names = {guess.area.name: guess for guess in guesses}
+    assert set(names) == {"Zedland North", "Zedland South"}
+    assert sum(guess.primary for guess in guesses) == 1
+    assert all(guess.approximate for guess in guesses)
+
+
+def test_boundaries_assign_by_polygon_and_keep_both_sides_near_a_border(rt, zedland):
+    result = load_boundaries(rt.db, FIXTURES / "zz_boundaries.geojson", "ZZ", 1, "code", "name")
+    assert sorted(result.matched) == ["Zedland North", "Zedland South"]
+    assert [index for index, _ in result.rejected] == [3, 4]
+    with rt.db.reading() as session:
+        inside = assign(session, 1.5, 30.5, 1.0)
+        border = assign(session, 1.02, 30.5, 5.0)
+    assert [(g.area.name, g.primary, g.approximate) for g in inside] == [
+        ("Zedland North", True, False)
+    ]
+    assert [g.area.name for g in border] == ["Zedland North", "Zedland South"]
+    assert border[1].primary is False
+
+
+def test_gazetteer_cli_load_and_read(rt, tmp_path, monkeypatch, overrides):
+    from click.testing import CliRunner
+
+    from ewn.cli import main
+
+    for dotted, value in overrides.items():
+        monkeypatch.setenv("EWN_" + dotted.replace(".", "_").upper(), str(value))
+    result = CliRunner().invoke(main, ["gazetteer", "load", str(FIXTURES / "broken_gazetteer.txt")])
+    assert result.exit_code == 0, result.output
+    assert "7 places" in result.output and "line 9: not UTF-8 text" in result.output
+    shown = CliRunner().invoke(main, ["gazetteer", "read", "near Zavuluni market"])
+    # Zedland is not this deployment's country: the Kenyan Kavuluni (one letter off) wins,
+    # and the evidence shows both.
+    reading = json.loads(shown.output)
+    assert reading["place"] == "Kavuluni"
+    assert "Zavuluni" in [candidate["place"] for candidate in reading["candidates"]]
+    bad = tmp_path / "bad.geojson"
+    bad.write_text("{not json", encoding="utf-8")
+    refused = CliRunner().invoke(
+        main, ["gazetteer", "boundaries", str(bad), "--country", "ZZ", "--code-property", "code"]
+    )
+    assert refused.exit_code == 2 and "not JSON" in refused.output
+
+
+def test_compact_extract_is_what_the_demo_ships(tmp_path):
+    from click.testing import CliRunner
+
+    from ewn.cli import main
+
+    output = tmp_path / "zz.txt.gz"
+    result = CliRunner().invoke(
+        main,
+        ["--demo", "gazetteer", "compact", str(FIXTURES / "broken_gazetteer.txt"), str(output)],
+    )
+    assert result.exit_code == 0 and "CC BY 4.0" in result.output
+    rows = [row for _, row, _ in gazetteer.read_rows(output)]
+    assert len(rows) == 7 and not any(isinstance(row, gazetteer.BadRow) for row in rows)
