@@ -81,7 +81,10 @@ class SQLiteWriteLock:
 
     def __init__(self, database_path: str):
         self.path = database_path + ".writelock"
-        self._thread_lock = threading.Lock()
+        # Re-entrant, so a nested write in one thread fails on SQLite's busy timeout with a
+        # clear error instead of waiting on itself forever.
+        self._thread_lock = threading.RLock()
+        self._depth = threading.local()
         self._descriptor: int | None = None
         self._pid = 0
 
@@ -95,12 +98,17 @@ class SQLiteWriteLock:
     @contextmanager
     def __call__(self):
         with self._thread_lock:
+            depth = getattr(self._depth, "value", 0)
             descriptor = self._file()
-            fcntl.flock(descriptor, fcntl.LOCK_EX)
+            if depth == 0:
+                fcntl.flock(descriptor, fcntl.LOCK_EX)
+            self._depth.value = depth + 1
             try:
                 yield
             finally:
-                fcntl.flock(descriptor, fcntl.LOCK_UN)
+                self._depth.value = depth
+                if depth == 0:
+                    fcntl.flock(descriptor, fcntl.LOCK_UN)
 
 
 class Database:

@@ -51,7 +51,7 @@ def test_monitors_add_and_list_never_show_numbers(cli, rt):
     assert again.exit_code == 2 and f"already monitor {pseudonym}" in again.output
     bad = cli("monitors", "add", "12", ok=False)
     assert bad.exit_code == 2 and "not a phone number" in bad.output
-    listing = cli("monitors", "list", "--format", "json").output
+    listing = cli("monitors", "list", "--format", "json").stdout
     [monitor] = json.loads(listing)
     assert monitor["pseudonym"] == pseudonym and monitor["identities"] == 2
     assert "712345678" not in listing and "722000111" not in listing
@@ -227,7 +227,7 @@ def test_reports_list_json(cli, rt, client):
 
     post_signed(client, "/webhooks/twilio/messages", load_fixture("inbound__whatsapp_location"))
     drain(rt)
-    output = cli("reports", "list", "--format", "json").output
+    output = cli("reports", "list", "--format", "json").stdout
     [report] = json.loads(output)
     location = report["location"]
     assert (location["latitude"], location["longitude"]) == (0.217, 35.4331)

@@ -201,7 +201,7 @@ def test_gazetteer_cli_load_and_read(rt, tmp_path, monkeypatch, overrides):
     shown = CliRunner().invoke(main, ["gazetteer", "read", "near Zavuluni market"])
     # Zedland is not this deployment's country: the Kenyan Kavuluni (one letter off) wins,
     # and the evidence shows both.
-    reading = json.loads(shown.output)
+    reading = json.loads(shown.stdout)
     assert reading["place"] == "Kavuluni"
     assert "Zavuluni" in [candidate["place"] for candidate in reading["candidates"]]
     bad = tmp_path / "bad.geojson"

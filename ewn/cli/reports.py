@@ -109,7 +109,9 @@ def register(main: click.Group) -> None:
                 fail(f"no report {reference}")
             try:
                 found = find_place(session, place) if place else None
-                correction = correct(session, report, staff, found, latitude, longitude, wording)
+                correction = correct(
+                    session, report, staff, found, latitude, longitude, wording, rt.geo.stopwords
+                )
             except CorrectionError as exc:
                 fail(str(exc))
             areas = ", ".join(a["name"] for a in area_names(session, report.id)) or "none"

@@ -6,12 +6,15 @@ import json
 
 from sqlalchemy.orm import Session
 
+from ewn.geo.distance import km
 from ewn.geo.gazetteer import MIN_FUZZY_LENGTH
 from ewn.geo.locate import Fix, apply
 from ewn.geo.names import deletions, joined, name_key, skeleton
 from ewn.geo.resolve import Reading
 from ewn.models import LocationCorrection, Place, PlaceName, PlaceNameVariant, Report
 from ewn.store import places as place_store
+
+SAME_PLACE_KM = 5.0
 
 
 class CorrectionError(ValueError):
@@ -31,7 +34,12 @@ def find_place(session: Session, wanted: str) -> Place:
     places = sorted(place_store.places_by_id(session, ids).values(), key=lambda p: -p.population)
     if not places:
         raise CorrectionError(f"no place named {wanted!r}")
-    if len(places) > 1:
+    places.sort(key=lambda p: (p.feature_class != "P", -p.population))
+    # Namesakes a few hundred metres apart (a village listed twice) are one place.
+    if any(
+        km(places[0].latitude, places[0].longitude, p.latitude, p.longitude) > SAME_PLACE_KM
+        for p in places[1:]
+    ):
         listed = "; ".join(
             f"{p.source_id} ({p.name}, {p.feature_code}, admin1 {p.admin1}, "
             f"{p.latitude:.3f},{p.longitude:.3f})"
@@ -51,6 +59,7 @@ def correct(
     latitude: float | None = None,
     longitude: float | None = None,
     wording: str | None = None,
+    stopwords: frozenset[str] | set[str] = frozenset(),
 ) -> LocationCorrection:
     previous = {
         "latitude": report.latitude,
@@ -88,12 +97,20 @@ def correct(
     )
     session.add(correction)
     if place is not None and wording:
-        add_alias(session, place, wording, staff)
+        add_alias(session, place, wording, staff, stopwords)
     return correction
 
 
-def add_alias(session: Session, place: Place, wording: str, staff: str) -> None:
-    key = name_key(wording)
+def add_alias(
+    session: Session, place: Place, wording: str, staff: str, stopwords: set[str] = frozenset()
+) -> None:
+    # "kwa mama mboga" is found as "mama mboga": names never start or end with a stopword.
+    words = name_key(wording).split()
+    while words and words[0] in stopwords:
+        words.pop(0)
+    while words and words[-1] in stopwords:
+        words.pop()
+    key = " ".join(words)
     if not key:
         return
     flat = joined(key)

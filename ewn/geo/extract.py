@@ -139,6 +139,24 @@ def mentions(text: str, config: GeoConfig) -> tuple[list[Token], list[Mention]]:
     return tokens, found
 
 
+def place_phrases(text: str, config: GeoConfig, limit: int = 3) -> list[str]:
+    """Words presented as a place ("near Zzyzx Junction", "Zzyzx:") that the gazetteer may
+    not know: what to ask an online geocoder."""
+    tokens, found = mentions(text, config)
+    phrases = []
+    for mention in sorted(found, key=lambda m: (-m.words, m.first)):
+        announced = mention.cue or mention.header or mention.noun is not None
+        if not announced or mention.common or mention.destination:
+            continue
+        words = tokens[mention.first : mention.last]
+        if any(t.folded in config.common_words and not t.capitalised for t in words):
+            continue
+        if any(mention.text in phrase for phrase in phrases):
+            continue
+        phrases.append(mention.text)
+    return phrases[:limit]
+
+
 def look_up(session: Session, tokens: list[Token], found: list[Mention]) -> int:
     """Fill each mention's candidates from the gazetteer; returns how many were examined.
 

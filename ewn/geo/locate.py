@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from ewn.delivery.outbox import queue_message
 from ewn.geo.areas import assign
 from ewn.geo.distance import km
+from ewn.geo.extract import place_phrases
 from ewn.geo.online import geocoders
 from ewn.geo.resolve import Reading, read_place
 from ewn.models import (
@@ -174,7 +175,11 @@ def online(session: Session, rt, report: Report, reading: Reading) -> Fix | None
     services = geocoders(rt.settings)
     if not services:
         return None
-    queries = [item["words"] for item in reading.evidence[:2]] or [report.text]
+    queries = list(
+        dict.fromkeys(
+            [item["words"] for item in reading.evidence[:2]] + place_phrases(report.text, rt.geo)
+        )
+    )[:3]
     for service in services:
         for query in queries:
             found = service.search(session, query)
