@@ -15,6 +15,7 @@ from ewn.ingest.keywords import Keywords
 from ewn.ingest.replies import Replies
 from ewn.ingest.spool import Spool
 from ewn.ingest.writer import InboundWriter
+from ewn.meaning.taxonomy import Taxonomy
 from ewn.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -30,6 +31,7 @@ class Runtime:
         self.keywords = Keywords.load(settings.path(settings.ingest.keywords_file))
         self.replies = Replies.load(settings.path(settings.ingest.replies_file))
         self.geo = GeoConfig.load(settings.path(settings.geo.config_file))
+        self.taxonomy = Taxonomy.load(settings.path(settings.incidents.taxonomy_file))
         self.spool = Spool(settings.spool_path, self.keyring)
         self.inbound_writer = InboundWriter(self.db)
         self.auth_tokens = [

@@ -99,9 +99,20 @@ def transactional_stage(name: str):
 
 
 def load_stages() -> None:
-    # Importing a stage's module registers it.
-    import ewn.delivery.send
-    import ewn.ingest.process  # noqa: F401
+    """Import every stage's module: importing registers it."""
+    from importlib import import_module
+
+    for module in STAGE_MODULES:
+        import_module(module)
+
+
+STAGE_MODULES = (
+    "ewn.ingest.process",  # message
+    "ewn.geo.locate",  # locate
+    "ewn.meaning.stage",  # understand
+    "ewn.dedup.cluster",  # cluster
+    "ewn.delivery.send",  # send
+)
 
 
 def worker_name() -> str:

@@ -191,7 +191,7 @@ def test_online_geocoder_after_the_gazetteer_with_a_cache(overrides, geocoder, f
         rt = app.extensions["ewn"]
         client = app.test_client()
         send(client, "shots fired near Zzyzx Junction")
-        send(client, "more shots near Zzyzx Junction")
+        send(client, "more shots near Zzyzx Junction", From="+254700000077")
         drain(rt)
         located = reports(rt)
         assert [r.location_source for r in located] == ["geocoder", "geocoder"]

@@ -61,10 +61,17 @@ class Fix:
 
 @transactional_stage(LOCATE_STAGE)
 def locate(session: Session, job: Job) -> datetime | None:
-    rt = job.runtime
     report = session.get(Report, job.subject_id, with_for_update=True)
     if report is None or report.location_source == "staff":
         return None
+    again = locate_report(session, job.runtime, report)
+    # Whatever the outcome (even while asking), incidents can use what is known now.
+    work.requeue(session, "cluster", report.id)
+    return again
+
+
+def locate_report(session: Session, rt, report: Report) -> datetime | None:
+    """Locate report; returns when to look again (an ask-back window), or None."""
     monitor = session.get(Monitor, report.monitor_id) if report.monitor_id else None
     home = home_place(session, rt, monitor)
     answers = list(

@@ -11,9 +11,11 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from ewn.channels import twilio
+from ewn.dedup.assembly import assemble
 from ewn.delivery.outbox import queue_message
 from ewn.geo.locate import LOCATE_STAGE, attach_answer
 from ewn.ingest.keywords import Keyword
+from ewn.meaning.stage import UNDERSTAND_STAGE
 from ewn.models import InboundMessage, Monitor, MonitorIdentity
 from ewn.phones import BadNumber, split_address, to_e164
 from ewn.store import messages, monitors, reports, work
@@ -234,7 +236,10 @@ def make_report(
     if not message.body.strip() and not message.num_media and not has_location:
         message.kind, message.note = "empty", "no text, media or location"
         return
-    if sender.monitor is not None and attach_answer(session, message, sender.monitor, replied_to):
+    if sender.monitor is not None and (
+        attach_answer(session, message, sender.monitor, replied_to)
+        or assemble(session, rt, message, sender.monitor.id)
+    ):
         return
     if sender.monitor is None:
         if rt.settings.ingest.unknown_senders == "hold":
@@ -273,6 +278,7 @@ def make_report(
     )
     message.kind, message.report_id = "report", report.id
     work.enqueue(session, LOCATE_STAGE, report.id)
+    work.enqueue(session, UNDERSTAND_STAGE, report.id)
     monitor.last_report_at = max(monitor.last_report_at or message.received_at, message.received_at)
     log.info("message %s became report %s", message.id, report.reference)
     reply(session, rt, message, sender, "ack", monitor.language, reference=report.reference)

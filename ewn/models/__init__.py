@@ -1,6 +1,7 @@
 """SQLAlchemy models, one module per aggregate."""
 
 from ewn.models.base import Base, utcnow
+from ewn.models.incident import Incident, IncidentDecision, IncidentSignature
 from ewn.models.location import LocationCorrection, ReportArea
 from ewn.models.message import InboundMedia, InboundMessage
 from ewn.models.monitor import InviteCode, Monitor, MonitorIdentity, OptOut
@@ -17,6 +18,9 @@ __all__ = [
     "GeocodeCache",
     "InboundMedia",
     "InboundMessage",
+    "Incident",
+    "IncidentDecision",
+    "IncidentSignature",
     "InviteCode",
     "LocationCorrection",
     "Monitor",

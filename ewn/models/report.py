@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import JSON, ForeignKey, SmallInteger, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ewn.models.base import Base, utcnow
@@ -52,5 +52,21 @@ class Report(Base):
     located_at: Mapped[datetime | None]
     # Until when an answer to the "where?" question attaches to this report.
     ask_until: Mapped[datetime | None]
+    # What it says happened (the understand stage, or staff when source is "staff").
+    categories: Mapped[list | None] = mapped_column(JSON)
+    primary_category: Mapped[str | None] = mapped_column(String(32))
+    severity: Mapped[int | None] = mapped_column(SmallInteger)
+    victims: Mapped[int | None]
+    not_incident: Mapped[bool] = mapped_column(default=False)
+    classification_source: Mapped[str | None] = mapped_column(String(8))
+    # The matched terms, negations and code: why the categories are what they are.
+    classification_evidence: Mapped[dict | None] = mapped_column(JSON)
+    event_time_phrase: Mapped[str | None] = mapped_column(Text)
+    understood_at: Mapped[datetime | None]
+    # Its incident; placement by "auto" or "staff" (staff placements are never undone).
+    incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"), index=True)
+    placement: Mapped[str | None] = mapped_column(String(8))
+    # One of many near-identical reports from new senders in a short time: not corroboration.
+    coordinated: Mapped[bool] = mapped_column(default=False)
     status: Mapped[str] = mapped_column(String(16), default="new")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,0 +1,1 @@
+"""Deduplication: report assembly, text similarity and signatures, incident clustering."""

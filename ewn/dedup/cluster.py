@@ -1,0 +1,223 @@
+"""The cluster stage: every report joins the open incident that tells of the same event, or
+starts one. Each decision keeps the scores behind it; a staff decision is never undone.
+
+Same event means: event times within the window (default 48 h), places within the distance
+(default 15 km, or the same admin area when a place is coarse), compatible categories, and
+alike texts, with the same victim count and the same named place as extra evidence. Two
+reports of the same kind of event in one town on different days, or of different events in
+one town on the same day, stay apart unless their texts are very alike.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy.orm import Session
+
+from ewn.dedup import incidents as aggregate
+from ewn.dedup.text import bands, numbers, similarity
+from ewn.geo.distance import km_fast
+from ewn.meaning.stage import CLUSTER_STAGE
+from ewn.models import Incident, IncidentDecision, Report
+from ewn.refs import report_reference
+from ewn.store import incidents as store
+from ewn.store.common import with_unique_retry
+from ewn.worker import Job, transactional_stage
+
+log = logging.getLogger(__name__)
+WEIGHTS = {"time": 0.25, "place": 0.25, "category": 0.20, "text": 0.30}
+# Categories that go together in one event (an attack with killings, arson and flight).
+FAMILIES = [
+    {
+        "KILLING",
+        "ARMED_ATTACK",
+        "SEXUAL_VIOLENCE",
+        "ABDUCTION_DETENTION",
+        "PROPERTY_DESTRUCTION",
+        "DISPLACEMENT",
+    },
+    {"THREAT_INTIMIDATION", "HATE_SPEECH_INCITEMENT", "ARMS_MOBILIZATION", "DISPLACEMENT"},
+    {
+        "PROTEST_REPRESSION",
+        "KILLING",
+        "ARMED_ATTACK",
+        "ABDUCTION_DETENTION",
+        "PROPERTY_DESTRUCTION",
+    },
+    {"HUMANITARIAN_OBSTRUCTION", "ARMED_ATTACK", "ABDUCTION_DETENTION", "PROPERTY_DESTRUCTION"},
+]
+VAGUE = {"RUMOR_UNVERIFIED", "OTHER"}
+TEXT_SAMPLES = 6
+
+
+@dataclass
+class Features:
+    """What a report brings to the comparison."""
+
+    report: Report
+    area_id: int | None
+    coarse: bool
+
+
+@transactional_stage(CLUSTER_STAGE)
+def cluster(session: Session, job: Job) -> None:
+    report = session.get(Report, job.subject_id, with_for_update=True)
+    if report is None or report.placement == "staff":
+        return
+    if report.understood_at is None or report.location_status == "pending":
+        return  # the understand or locate stage will queue this again when it is done
+    place(session, job.runtime, report)
+
+
+def place(session: Session, rt, report: Report) -> Incident:
+    settings = rt.settings.incidents
+    window = timedelta(hours=settings.window_hours)
+    days = sorted(
+        {
+            store.day_bucket(report.event_start - window + timedelta(hours=12 * i))
+            for i in range(int(2 * settings.window_hours / 12) + 3)
+        }
+        | {store.day_bucket(report.event_end)}
+    )
+    store.lock_days(session, days)
+    features = Features(
+        report,
+        store.primary_area(session, report.id),
+        report.location_radius_km is None or report.location_radius_km > settings.distance_km,
+    )
+    signature = bands(report.text)
+    current = session.get(Incident, report.incident_id) if report.incident_id else None
+    best, best_scores = None, None
+    if not report.not_incident:
+        candidates = store.candidates(
+            session, days, report.latitude, report.longitude, features.area_id, signature
+        )
+        for incident in candidates:
+            scores = score(session, features, incident, settings)
+            if scores and (best_scores is None or scores["total"] > best_scores["total"]):
+                best, best_scores = incident, scores
+        examined = len(candidates)
+    else:
+        examined = 0
+    joins = best is not None and best_scores["total"] >= settings.join_threshold
+    if current is not None and (not joins or best.id == current.id):
+        aggregate.refresh(session, rt, current)  # stays where it is
+        return current
+    previous = current
+    if joins:
+        incident, action = best, "joined"
+    else:
+        incident, action = new_incident(session, report, features.area_id), "created"
+    report.incident_id, report.placement = incident.id, "auto"
+    session.flush()
+    session.add(
+        IncidentDecision(
+            report_id=report.id,
+            incident_id=incident.id,
+            action="moved" if previous is not None else action,
+            actor="auto",
+            scores={
+                **(best_scores or {}),
+                "examined": examined,
+                "threshold": settings.join_threshold,
+            },
+        )
+    )
+    store.add_signature(session, incident.id, signature, store.day_bucket(report.event_start))
+    aggregate.refresh(session, rt, incident)
+    if previous is not None:
+        aggregate.refresh(session, rt, previous)
+    log.info("report %s %s incident %s", report.reference, action, incident.reference)
+    return incident
+
+
+def new_incident(session: Session, report: Report, area_id: int | None) -> Incident:
+    def make() -> Incident:
+        incident = Incident(
+            reference="I" + report_reference(),
+            status="open",
+            event_start=report.event_start,
+            event_end=report.event_end,
+            latitude=report.latitude,
+            longitude=report.longitude,
+            radius_km=report.location_radius_km,
+            area_id=area_id,
+            country=report.country,
+            day_bucket=store.day_bucket(report.event_start),
+            cell=store.cell_of(report.latitude, report.longitude),
+            categories=list(report.categories or []),
+        )
+        if report.not_incident:
+            incident.status, incident.flags = "dismissed", ["not_an_incident"]
+        session.add(incident)
+        session.flush()
+        return incident
+
+    return with_unique_retry(session, make)
+
+
+def score(session: Session, features: Features, incident: Incident, settings) -> dict | None:
+    """How likely report and incident are the same event (None: certainly not)."""
+    report = features.report
+    window = timedelta(hours=settings.window_hours)
+    gap = max(
+        report.event_start - incident.event_end,
+        incident.event_start - report.event_end,
+        timedelta(0),
+    )
+    if gap > window:
+        return None
+    time = 1.0 if gap == timedelta(0) else max(0.0, 1 - gap / window) * 0.6
+    place = _place(features, incident, settings)
+    if place is None:
+        return None
+    category = _categories(report.categories or [], incident.categories or [])
+    texts = aggregate.sample_texts(session, incident, TEXT_SAMPLES)
+    text = max((similarity(report.text, other) for other in texts), default=0.0)
+    parts = {
+        "time": round(time, 3),
+        "place": round(place, 3),
+        "category": round(category, 3),
+        "text": round(text, 3),
+    }
+    total = sum(WEIGHTS[name] * value for name, value in parts.items())
+    shared = numbers(report.text) & set().union(*(numbers(t) for t in texts)) if texts else set()
+    if shared:
+        total += 0.05
+        parts["numbers"] = sorted(shared)
+    if report.place_name and report.place_name == incident.place_name:
+        total += 0.05
+        parts["same_place"] = report.place_name
+    parts["total"] = round(total, 3)
+    return parts
+
+
+def _place(features: Features, incident: Incident, settings) -> float | None:
+    report = features.report
+    if report.latitude is not None and incident.latitude is not None:
+        distance = km_fast(report.latitude, report.longitude, incident.latitude, incident.longitude)
+        coarse = features.coarse or (incident.radius_km or 0) > settings.distance_km
+        if coarse:
+            if features.area_id is not None and incident.area_id is not None:
+                return 0.6 if features.area_id == incident.area_id else None
+            return 0.4 if distance <= 3 * settings.distance_km else None
+        if distance > settings.distance_km:
+            return None
+        return max(0.0, 1 - distance / settings.distance_km)
+    if features.area_id is not None and incident.area_id is not None:
+        return 0.5 if features.area_id == incident.area_id else None
+    return 0.3  # nothing known about where one of them happened
+
+
+def _categories(mine: list[str], theirs: list[str]) -> float:
+    specific_mine, specific_theirs = set(mine) - VAGUE, set(theirs) - VAGUE
+    if not specific_mine or not specific_theirs:
+        return 0.5
+    if specific_mine & specific_theirs:
+        return (
+            len(specific_mine & specific_theirs) / len(specific_mine | specific_theirs) * 0.5 + 0.5
+        )
+    together = any(specific_mine <= family and specific_theirs <= family for family in FAMILIES)
+    return 0.4 if together else 0.0

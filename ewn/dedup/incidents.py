@@ -1,0 +1,144 @@
+"""An incident's picture, recomputed from its reports: categories, severity, time, place,
+corroboration by independent monitors, and flags for possibly coordinated reporting."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ewn.dedup.text import similarity
+from ewn.models import Incident, MonitorIdentity, Report, utcnow
+from ewn.store import incidents as store
+
+TRUST_WEIGHT = {"high": 1.5, "normal": 1.0, "low": 0.5}
+UNVERIFIED_WEIGHT = 0.3
+NEAR_IDENTICAL = 0.8
+NEW_SENDER = timedelta(days=1)
+
+
+def sample_texts(session: Session, incident: Incident, limit: int) -> list[str]:
+    """The texts of the incident's first and latest reports (what a new one is compared to)."""
+    texts = session.scalars(
+        select(Report.text).where(Report.incident_id == incident.id).order_by(Report.id)
+    ).all()
+    if len(texts) <= limit:
+        return list(texts)
+    return list(texts[:2]) + list(texts[-(limit - 2) :])
+
+
+def refresh(session: Session, rt, incident: Incident) -> None:
+    reports = store.reports_of(session, incident.id)
+    incident.report_count = len(reports)
+    incident.updated_at = utcnow()
+    if not reports:
+        incident.status = "dismissed" if incident.status == "open" else incident.status
+        incident.flags = sorted(set(incident.flags or []) | {"empty"})
+        return
+    counted = Counter(c for r in reports for c in (r.categories or []))
+    taxonomy = rt.taxonomy
+    incident.categories = sorted(counted, key=lambda c: (-taxonomy.severity(c), -counted[c], c))
+    primaries = Counter(r.primary_category for r in reports if r.primary_category)
+    incident.primary_category = max(
+        primaries, key=lambda c: (taxonomy.severity(c), primaries[c]), default=None
+    )
+    incident.severity = max((r.severity or 0 for r in reports), default=0) or None
+    incident.victims = max((r.victims or 0 for r in reports), default=0) or None
+    # The event happened where the reports' time ranges agree; they only widen a little.
+    incident.event_start = max(
+        min(r.event_start for r in reports),
+        max(r.event_start for r in reports) - timedelta(hours=24),
+    )
+    incident.event_end = min(
+        max(r.event_end for r in reports), min(r.event_end for r in reports) + timedelta(hours=24)
+    )
+    if incident.event_end < incident.event_start:
+        incident.event_end = incident.event_start
+    _place(session, incident, reports)
+    _corroboration(session, rt, incident, reports)
+
+
+def _place(session: Session, incident: Incident, reports: list[Report]) -> None:
+    located = [r for r in reports if r.latitude is not None]
+    if located:
+        best = min(
+            located, key=lambda r: (r.location_radius_km or 50.0, -(r.location_confidence or 0))
+        )
+        incident.latitude, incident.longitude = best.latitude, best.longitude
+        incident.radius_km = best.location_radius_km
+        names = Counter(r.place_name for r in located if r.place_name)
+        incident.place_name = names.most_common(1)[0][0] if names else best.place_name
+        incident.cell = store.cell_of(incident.latitude, incident.longitude)
+    areas = Counter(a for a in (store.primary_area(session, r.id) for r in reports) if a)
+    if areas:
+        incident.area_id = areas.most_common(1)[0][0]
+    incident.country = next((r.country for r in reports if r.country), incident.country)
+    incident.day_bucket = store.day_bucket(incident.event_start)
+
+
+def _corroboration(session: Session, rt, incident: Incident, reports: list[Report]) -> None:
+    """Independent people who saw it, weighted by trust; coordinated reports do not count."""
+    settings = rt.settings.incidents
+    monitors = store.monitors_of(session, {r.monitor_id for r in reports if r.monitor_id})
+    coordinated = _coordinated(reports, monitors, settings)
+    for report in reports:
+        report.coordinated = report.id in coordinated
+    counted = [r for r in reports if r.id not in coordinated and r.monitor_id]
+    independent = {r.monitor_id for r in counted}
+    weight = 0.0
+    for monitor_id in independent:
+        monitor = monitors[monitor_id]
+        weight += (
+            UNVERIFIED_WEIGHT
+            if monitor.status != "active"
+            else (TRUST_WEIGHT.get(monitor.trust, 1.0))
+        )
+    identities = (
+        set(
+            session.scalars(
+                select(MonitorIdentity.id).where(MonitorIdentity.monitor_id.in_(independent))
+            )
+        )
+        if independent
+        else set()
+    )
+    incident.monitor_count = len(independent)
+    incident.identity_count = len(identities)
+    incident.corroboration = round(weight, 2)
+    flags = set(incident.flags or []) - {"possible_coordination"}
+    if coordinated:
+        flags.add("possible_coordination")
+    incident.flags = sorted(flags)
+
+
+def _coordinated(reports: list[Report], monitors: dict, settings) -> set[int]:
+    """Many near-identical reports from new or unverified senders in a short time."""
+    suspect = [
+        r
+        for r in reports
+        if r.monitor_id in monitors and _new_or_unverified(monitors[r.monitor_id], r)
+    ]
+    if len(suspect) < settings.coordination_reports:
+        return set()
+    span = timedelta(minutes=settings.coordination_minutes)
+    flagged: set[int] = set()
+    for anchor in suspect:
+        group = [
+            r
+            for r in suspect
+            if abs(r.received_at - anchor.received_at) <= span
+            and similarity(r.text, anchor.text) >= NEAR_IDENTICAL
+        ]
+        if len({r.monitor_id for r in group}) >= settings.coordination_reports:
+            flagged |= {r.id for r in group}
+    return flagged
+
+
+def _new_or_unverified(monitor, report: Report) -> bool:
+    return (
+        monitor.status != "active"
+        or monitor.trust == "low"
+        or (report.received_at - monitor.created_at < NEW_SENDER)
+    )

@@ -1,0 +1,199 @@
+"""Comparable forms of report texts: content words, character trigrams and a MinHash
+signature whose bands find similar texts through an ordinary index."""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+from collections import Counter
+from functools import lru_cache
+
+from ewn.geo.names import word_key
+from ewn.meaning.classify import NUMBER_WORDS
+from ewn.text import fold
+
+_WORD = re.compile(r"\w+(?:['’]\w+)*")
+BANDS, ROWS = 8, 2
+# Words that say nothing about which event it is.
+FILLER = set(
+    [
+        "the",
+        "a",
+        "an",
+        "and",
+        "or",
+        "of",
+        "to",
+        "in",
+        "on",
+        "at",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "been",
+        "by",
+        "for",
+        "with",
+        "from",
+        "this",
+        "that",
+        "these",
+        "those",
+        "it",
+        "its",
+        "we",
+        "they",
+        "them",
+        "their",
+        "our",
+        "us",
+        "i",
+        "you",
+        "he",
+        "she",
+        "his",
+        "her",
+        "there",
+        "here",
+        "have",
+        "has",
+        "had",
+        "not",
+        "no",
+        "yes",
+        "but",
+        "so",
+        "all",
+        "some",
+        "many",
+        "very",
+        "now",
+        "also",
+        "just",
+        "please",
+        "pls",
+        "na",
+        "ya",
+        "wa",
+        "la",
+        "cha",
+        "za",
+        "vya",
+        "kwa",
+        "ni",
+        "si",
+        "au",
+        "pia",
+        "hii",
+        "hiyo",
+        "huu",
+        "hapa",
+        "pale",
+        "kule",
+        "wao",
+        "sisi",
+        "yeye",
+        "mimi",
+        "wewe",
+        "lakini",
+        "tena",
+        "sana",
+        "bado",
+        "kama",
+        "katika",
+        "kwenye",
+        "le",
+        "la",
+        "les",
+        "un",
+        "une",
+        "des",
+        "de",
+        "du",
+        "et",
+        "ou",
+        "est",
+        "sont",
+        "ce",
+        "cette",
+        "ces",
+        "il",
+        "elle",
+        "ils",
+        "nous",
+        "vous",
+        "pour",
+        "par",
+        "sur",
+        "avec",
+        "dans",
+        "en",
+        "au",
+        "aux",
+        "pas",
+        "ne",
+    ]
+)
+
+
+@lru_cache(maxsize=4096)
+def content_words(text: str) -> tuple[str, ...]:
+    """Folded, transliterated words that carry meaning; number words become digits."""
+    words = []
+    for match in _WORD.finditer(text):
+        folded = fold(match.group())
+        if folded in NUMBER_WORDS:
+            words.append(str(NUMBER_WORDS[folded]))
+            continue
+        key = word_key(folded)
+        if key and key not in FILLER and (len(key) >= 3 or key.isdigit()):
+            words.append(key)
+    return tuple(words)
+
+
+def trigrams(words: tuple[str, ...]) -> Counter:
+    grams: Counter = Counter()
+    for word in words:
+        padded = f" {word} "
+        grams.update(padded[i : i + 3] for i in range(len(padded) - 2))
+    return grams
+
+
+def similarity(a: str, b: str) -> float:
+    """0..1: how alike two texts are in words (Jaccard) and spelling (trigram cosine)."""
+    words_a, words_b = content_words(a), content_words(b)
+    if not words_a or not words_b:
+        return 0.0
+    set_a, set_b = set(words_a), set(words_b)
+    jaccard = len(set_a & set_b) / len(set_a | set_b)
+    grams_a, grams_b = trigrams(words_a), trigrams(words_b)
+    dot = sum(count * grams_b[gram] for gram, count in grams_a.items())
+    norm = math.sqrt(sum(c * c for c in grams_a.values()) * sum(c * c for c in grams_b.values()))
+    cosine = dot / norm if norm else 0.0
+    return 0.4 * jaccard + 0.6 * cosine
+
+
+def _hash(word: str, seed: int) -> int:
+    digest = hashlib.blake2b(word.encode(), digest_size=8, person=seed.to_bytes(16, "little"))
+    return int.from_bytes(digest.digest(), "little")
+
+
+def bands(text: str) -> list[str]:
+    """MinHash bands of the text's content words: similar texts share at least one band."""
+    words = set(content_words(text))
+    if not words:
+        return []
+    minima = [min(_hash(word, seed) for word in words) for seed in range(BANDS * ROWS)]
+    result = []
+    for band in range(BANDS):
+        rows = minima[band * ROWS : (band + 1) * ROWS]
+        key = hashlib.blake2b(repr(rows).encode(), digest_size=6).hexdigest()
+        result.append(f"{band}:{key}")
+    return result
+
+
+def numbers(text: str) -> set[int]:
+    return {int(word) for word in content_words(text) if word.isdigit() and len(word) <= 4}

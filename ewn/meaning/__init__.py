@@ -1,0 +1,1 @@
+"""Meaning: what a report says happened (categories, severity, victims) and when."""

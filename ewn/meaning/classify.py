@@ -1,0 +1,280 @@
+"""What a report says happened: its categories (one primary), severity and number of victims.
+
+Explainable by construction: every category comes from terms found in the text (kept as
+evidence) or from the code the monitor started the message with ("K: 2 killed at Molo").
+A term after a negation in the same clause ("no one was killed", "hakuna aliyeuawa") does not
+count.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from ewn.meaning.taxonomy import Taxonomy, Term
+from ewn.text import fold
+
+_WORD = re.compile(r"\w+(?:['’]\w+)*")
+_CODE = re.compile(r"^\s*([A-Za-z]{1,3})\s*[:.\-–]\s*\S")
+_CLAUSE = re.compile(r"[.;!?\n،؛]|,\s")
+_ARABIC = re.compile(r"[\u0600-\u06ff]")
+NEGATION_REACH = 5
+NUMBER_REACH = 3
+# Categories whose terms count victims ("5 killed", "watu watatu wametekwa").
+VICTIM_CATEGORIES = {"KILLING", "ARMED_ATTACK", "SEXUAL_VIOLENCE", "ABDUCTION_DETENTION"}
+NUMBER_WORDS = {
+    # en
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "fifteen": 15,
+    "twenty": 20,
+    "dozen": 12,
+    "dozens": 24,
+    "several": 3,
+    "many": 10,
+    # sw (with the class prefixes of people: watu watatu, wawili, wanne...)
+    "mmoja": 1,
+    "moja": 1,
+    "wawili": 2,
+    "mbili": 2,
+    "watatu": 3,
+    "tatu": 3,
+    "wanne": 4,
+    "nne": 4,
+    "watano": 5,
+    "tano": 5,
+    "sita": 6,
+    "saba": 7,
+    "wanane": 8,
+    "nane": 8,
+    "tisa": 9,
+    "kumi": 10,
+    "ishirini": 20,
+    "kadhaa": 3,
+    "wengi": 10,
+    # fr
+    "un": 1,
+    "une": 1,
+    "deux": 2,
+    "trois": 3,
+    "quatre": 4,
+    "cinq": 5,
+    "sept": 7,
+    "huit": 8,
+    "neuf": 9,
+    "dix": 10,
+    "vingt": 20,
+    "plusieurs": 3,
+    # ar
+    "واحد": 1,
+    "اثنان": 2,
+    "اثنين": 2,
+    "قتيلان": 2,
+    "رجلان": 2,
+    "ثلاثة": 3,
+    "اربعة": 4,
+    "خمسة": 5,
+    "ستة": 6,
+    "سبعة": 7,
+    "ثمانية": 8,
+    "تسعة": 9,
+    "عشرة": 10,
+    "عشرات": 20,
+}
+
+
+@dataclass
+class Match:
+    category: str
+    term: str
+    words: str
+    negated: bool
+
+
+@dataclass
+class Understanding:
+    categories: list[str] = field(default_factory=list)
+    primary: str | None = None
+    severity: int | None = None
+    victims: int | None = None
+    not_incident: bool = False
+    code: str | None = None
+    matches: list[Match] = field(default_factory=list)
+
+    def evidence(self) -> dict:
+        return {
+            "code": self.code,
+            "terms": [
+                {"category": m.category, "term": m.term, "words": m.words, "negated": m.negated}
+                for m in self.matches
+            ],
+            "victims": self.victims,
+        }
+
+
+def _words(text: str) -> list[tuple[str, int, int]]:
+    return [(fold(m.group()), m.start(), m.end()) for m in _WORD.finditer(text)]
+
+
+def _number(word: str) -> int | None:
+    if word.isdigit():
+        value = int("".join(str(unicodedata.digit(ch)) for ch in word))
+        return value if value < 10000 else None
+    return NUMBER_WORDS.get(word)
+
+
+def classify(text: str, taxonomy: Taxonomy) -> Understanding:
+    result = Understanding()
+    code = _CODE.match(text)
+    if (
+        code
+        and code.group(1).upper() in taxonomy.codes
+        and (code.group(1).isupper() or len(code.group(1)) > 1)
+    ):
+        result.code = taxonomy.codes[code.group(1).upper()]
+    words = _words(text)
+    folded = [word for word, _, _ in words]
+    clauses = _clause_numbers(text, words)
+    found: list[tuple[int, int, Term]] = []
+    for position, word in enumerate(folded):
+        for head in _heads(word):
+            for term in taxonomy.terms.get(head, ()):
+                if _matches(folded, position, term):
+                    found.append((position, position + len(term.words), term))
+        for term in taxonomy.prefix_terms:
+            if _word_matches(word, term.words[0], True, term.language):
+                found.append((position, position + 1, term))
+    found = _longest(found)
+    victims = []
+    for start, end, term in found:
+        negated = _negated(folded, clauses, start, taxonomy)
+        result.matches.append(
+            Match(term.category, term.written, text[words[start][1] : words[end - 1][2]], negated)
+        )
+        if not negated and term.category in VICTIM_CATEGORIES:
+            victims += _numbers_near(folded, clauses, start, end)
+    counted = [m.category for m in result.matches if not m.negated]
+    ordered = sorted(set(counted), key=lambda c: (-taxonomy.severity(c), -counted.count(c), c))
+    if result.code and result.code not in ordered:
+        ordered.insert(0, result.code)
+    result.categories = ordered
+    result.victims = max(victims) if victims else None
+    if result.code:
+        result.primary = result.code
+    elif ordered:
+        result.primary = ordered[0]
+    elif _noise(folded, text, taxonomy):
+        result.not_incident = True
+    else:
+        result.primary, result.categories = "OTHER", ["OTHER"]
+    if result.primary:
+        severity = max(taxonomy.severity(c) for c in result.categories)
+        if result.victims and result.victims >= 5:
+            severity = min(5, severity + 1)
+        result.severity = severity
+    return result
+
+
+def _heads(word: str) -> list[str]:
+    """The word, and for Arabic the word without the prefixes written onto it (و ال ب ي ت)."""
+    if not _ARABIC.search(word):
+        return [word]
+    return [word] + [word[cut:] for cut in (1, 2, 3) if len(word) - cut >= 3]
+
+
+def _word_matches(word: str, wanted: str, prefix: bool, language: str) -> bool:
+    if prefix:
+        return word.startswith(wanted)
+    if word == wanted:
+        return True
+    # Arabic attaches "and", "the", "by" to the front of words (والقتل, بالرصاص).
+    return (
+        language == "ar"
+        and len(wanted) >= 3
+        and word.endswith(wanted)
+        and (len(word) - len(wanted) <= 3)
+    )
+
+
+def _matches(folded: list[str], position: int, term: Term) -> bool:
+    size = len(term.words)
+    if position + size > len(folded):
+        return False
+    for offset, wanted in enumerate(term.words):
+        last = offset == size - 1
+        if not _word_matches(
+            folded[position + offset], wanted, term.prefix and last, term.language
+        ):
+            return False
+    return True
+
+
+def _longest(found: list[tuple[int, int, Term]]) -> list[tuple[int, int, Term]]:
+    """Overlapping matches: the longest phrase wins ("shot dead" over "shot")."""
+    kept: list[tuple[int, int, Term]] = []
+    for start, end, term in sorted(found, key=lambda f: (f[0] - f[1], f[0])):
+        if any(
+            start < k_end
+            and k_start < end
+            and ((k_start, k_end) != (start, end) or k_term.category == term.category)
+            for k_start, k_end, k_term in kept
+        ):
+            continue
+        kept.append((start, end, term))
+    return sorted(kept, key=lambda f: f[0])
+
+
+def _clause_numbers(text: str, words: list[tuple[str, int, int]]) -> list[int]:
+    """For each word, which clause of the text it is in (negation does not cross clauses)."""
+    boundaries = [match.start() for match in _CLAUSE.finditer(text)]
+    numbers, clause, index = [], 0, 0
+    for _, start, _ in words:
+        while index < len(boundaries) and boundaries[index] < start:
+            clause += 1
+            index += 1
+        numbers.append(clause)
+    return numbers
+
+
+def _negated(folded: list[str], clauses: list[int], start: int, taxonomy: Taxonomy) -> bool:
+    for size_phrase in taxonomy.negations:
+        size = len(size_phrase)
+        for begin in range(max(0, start - NEGATION_REACH - size + 1), start - size + 1):
+            if (
+                tuple(folded[begin : begin + size]) == size_phrase
+                and clauses[begin] == (clauses[start])
+            ):
+                return True
+    return False
+
+
+def _numbers_near(folded: list[str], clauses: list[int], start: int, end: int) -> list[int]:
+    found = []
+    for position in range(max(0, start - NUMBER_REACH), min(len(folded), end + NUMBER_REACH)):
+        if start <= position < end or clauses[position] != clauses[start]:
+            continue
+        value = _number(folded[position])
+        if value:
+            found.append(value)
+    return found
+
+
+def _noise(folded: list[str], text: str, taxonomy: Taxonomy) -> bool:
+    """Greetings, thanks, tests and questions with nothing else in them."""
+    if not folded:
+        return True
+    for phrase in taxonomy.not_incident:
+        if tuple(folded[: len(phrase)]) == phrase and len(folded) <= len(phrase) + 4:
+            return True
+    return text.strip().endswith(("?", "؟")) and len(folded) <= 8

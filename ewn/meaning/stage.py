@@ -1,0 +1,43 @@
+"""The understand stage: categories, severity, victims and event time of a report."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from ewn.meaning.classify import classify
+from ewn.meaning.event_time import read_event_time
+from ewn.models import Report, utcnow
+from ewn.store import work
+from ewn.worker import Job, transactional_stage
+
+UNDERSTAND_STAGE = "understand"
+CLUSTER_STAGE = "cluster"
+
+
+@transactional_stage(UNDERSTAND_STAGE)
+def understand(session: Session, job: Job) -> None:
+    rt = job.runtime
+    report = session.get(Report, job.subject_id, with_for_update=True)
+    if report is None:
+        return
+    understand_report(report, rt)
+    work.requeue(session, CLUSTER_STAGE, report.id)
+
+
+def understand_report(report: Report, rt) -> None:
+    """Read categories and event time from the report's text; staff decisions stay."""
+    if report.classification_source != "staff":
+        meaning = classify(report.text, rt.taxonomy)
+        report.categories = meaning.categories
+        report.primary_category = meaning.primary
+        report.severity = meaning.severity
+        report.victims = meaning.victims
+        report.not_incident = meaning.not_incident
+        report.classification_evidence = meaning.evidence()
+        report.classification_source = "auto"
+    if report.event_time_source != "staff":
+        zone = report.timezone or rt.settings.deployment.default_timezone
+        when = read_event_time(report.text, report.received_at, zone)
+        report.event_start, report.event_end = when.start, when.end
+        report.event_time_source, report.event_time_phrase = when.source, when.phrase
+    report.understood_at = utcnow()

@@ -1,0 +1,181 @@
+"""config/taxonomy.yaml: categories, their codes, severities, risk factors and terms."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ewn.config_files import ConfigError, line_of, load_yaml, unknown_key_problem
+from ewn.settings import SUPPORTED_LANGUAGES
+from ewn.text import fold
+
+CATEGORY_KEYS = ("code", "severity", "risk_factors", "names", "terms")
+
+
+@dataclass(frozen=True)
+class Term:
+    words: tuple[str, ...]
+    # The last word matches any ending ("wameua*").
+    prefix: bool
+    category: str
+    language: str
+    written: str
+
+
+@dataclass
+class Category:
+    name: str
+    code: str
+    severity: int
+    risk_factors: list[int]
+    names: dict[str, str]
+
+
+@dataclass
+class Taxonomy:
+    categories: dict[str, Category] = field(default_factory=dict)
+    codes: dict[str, str] = field(default_factory=dict)  # short code → category
+    # Terms by their first word; terms whose first word is itself a prefix are listed apart.
+    terms: dict[str, list[Term]] = field(default_factory=dict)
+    prefix_terms: list[Term] = field(default_factory=list)
+    negations: list[tuple[str, ...]] = field(default_factory=list)
+    not_incident: list[tuple[str, ...]] = field(default_factory=list)
+
+    def severity(self, category: str) -> int:
+        return self.categories[category].severity if category in self.categories else 2
+
+    def label(self, category: str, language: str) -> str:
+        names = self.categories[category].names
+        return names.get(language) or names.get("en") or category
+
+    @classmethod
+    def load(cls, path: Path) -> Taxonomy:
+        source = str(path)
+        document = load_yaml(path)
+        if not isinstance(document, dict) or not isinstance(document.get("categories"), dict):
+            raise ConfigError(source, None, "categories", "expected a mapping of categories")
+        for key in document:
+            if key not in ("categories", "negations", "not_incident"):
+                raise ConfigError(
+                    source,
+                    line_of(document, key),
+                    key,
+                    unknown_key_problem(key, ["categories", "negations", "not_incident"]),
+                )
+        taxonomy = cls()
+        for name, body in document["categories"].items():
+            _category(taxonomy, name, body, line_of(document["categories"], name), source)
+        for section in ("negations", "not_incident"):
+            phrases = []
+            for _language, words in _languages(document.get(section, {}), section, source):
+                phrases += [tuple(fold(str(word)).split()) for word in words if fold(str(word))]
+            setattr(taxonomy, section, sorted(set(phrases), key=len, reverse=True))
+        return taxonomy
+
+
+def _category(taxonomy: Taxonomy, name, body, line, source: str) -> None:
+    if not isinstance(name, str) or not name.isupper() or not name.replace("_", "").isalpha():
+        raise ConfigError(source, line, str(name), "category names are UPPER_CASE words")
+    if not isinstance(body, dict):
+        raise ConfigError(source, line, name, "expected code, severity, risk_factors, names, terms")
+    for key in body:
+        if key not in CATEGORY_KEYS:
+            raise ConfigError(
+                source,
+                line_of(body, key),
+                f"{name}.{key}",
+                unknown_key_problem(key, list(CATEGORY_KEYS)),
+            )
+    missing = [key for key in CATEGORY_KEYS if key not in body]
+    if missing:
+        raise ConfigError(source, line, name, f"missing {', '.join(missing)}")
+    code = str(body["code"]).strip().upper()
+    if not code.isalpha() or len(code) > 3:
+        raise ConfigError(
+            source, line_of(body, "code"), f"{name}.code", "a code is one to three letters"
+        )
+    if code in taxonomy.codes:
+        raise ConfigError(
+            source,
+            line_of(body, "code"),
+            f"{name}.code",
+            f"code {code} is already {taxonomy.codes[code]}",
+        )
+    severity = body["severity"]
+    if isinstance(severity, bool) or not isinstance(severity, int) or not 1 <= severity <= 5:
+        raise ConfigError(
+            source,
+            line_of(body, "severity"),
+            f"{name}.severity",
+            f"expected a whole number from 1 to 5, got {severity!r}",
+        )
+    factors = body["risk_factors"]
+    if not isinstance(factors, list) or not all(
+        isinstance(f, int) and not isinstance(f, bool) and 1 <= f <= 14 for f in factors
+    ):
+        raise ConfigError(
+            source,
+            line_of(body, "risk_factors"),
+            f"{name}.risk_factors",
+            "expected a list of risk factor numbers from 1 to 14",
+        )
+    names = body["names"]
+    if not isinstance(names, dict) or "en" not in names:
+        raise ConfigError(
+            source,
+            line_of(body, "names"),
+            f"{name}.names",
+            "expected names per language, at least en",
+        )
+    taxonomy.categories[name] = Category(
+        name, code, severity, list(factors), {str(k): str(v) for k, v in names.items()}
+    )
+    taxonomy.codes[code] = name
+    for language, words in _languages(body["terms"], f"{name}.terms", source):
+        for word in words:
+            written = str(word)
+            prefix = written.endswith("*")
+            folded = tuple(fold(written.rstrip("*")).split())
+            if not folded:
+                raise ConfigError(
+                    source,
+                    line_of(body, "terms"),
+                    f"{name}.terms.{language}",
+                    f"empty term {written!r}",
+                )
+            term = Term(folded, prefix, name, language, written)
+            if prefix and len(folded) == 1:
+                taxonomy.prefix_terms.append(term)
+            else:
+                taxonomy.terms.setdefault(folded[0], []).append(term)
+
+
+def _languages(block, section: str, source: str):
+    if not isinstance(block, dict):
+        raise ConfigError(source, None, section, "expected languages mapping to lists")
+    for language, words in block.items():
+        if language not in SUPPORTED_LANGUAGES:
+            raise ConfigError(
+                source,
+                line_of(block, language),
+                f"{section}.{language}",
+                unknown_key_problem(str(language), list(SUPPORTED_LANGUAGES)),
+            )
+        if not isinstance(words, list):
+            raise ConfigError(
+                source, line_of(block, language), f"{section}.{language}", "expected a list"
+            )
+        for index, word in enumerate(words):
+            if not isinstance(word, str | int) or isinstance(word, bool):
+                hint = (
+                    " (quote it: YAML reads yes, no, on, off as true/false)"
+                    if isinstance(word, bool)
+                    else ""
+                )
+                raise ConfigError(
+                    source,
+                    line_of(words, index) or line_of(block, language),
+                    f"{section}.{language}",
+                    f"not a word: {word!r}{hint}",
+                )
+        yield language, words

@@ -1,0 +1,78 @@
+"""Incidents: one real-world event, the reports that tell of it, and every decision about it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, ForeignKey, Index, SmallInteger, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ewn.models.base import Base, utcnow
+
+
+class Incident(Base):
+    """An event, as the reports about it describe it (recomputed when they change)."""
+
+    __tablename__ = "incidents"
+    __table_args__ = (Index("ix_incidents_block", "day_bucket", "cell"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(16), unique=True)
+    # open, merged (into merged_into_id), dismissed, closed
+    status: Mapped[str] = mapped_column(String(12), default="open")
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"))
+    primary_category: Mapped[str | None] = mapped_column(String(32))
+    categories: Mapped[list] = mapped_column(JSON, default=list)
+    severity: Mapped[int | None] = mapped_column(SmallInteger)
+    victims: Mapped[int | None]
+    event_start: Mapped[datetime]
+    event_end: Mapped[datetime]
+    latitude: Mapped[float | None]
+    longitude: Mapped[float | None]
+    radius_km: Mapped[float | None]
+    place_name: Mapped[str | None] = mapped_column(Text)
+    area_id: Mapped[int | None] = mapped_column(ForeignKey("admin_areas.id"), index=True)
+    country: Mapped[str | None] = mapped_column(String(2))
+    # Blocking keys for candidate search: day of the event, and a ~25 km grid cell.
+    day_bucket: Mapped[int]
+    cell: Mapped[int]
+    report_count: Mapped[int] = mapped_column(default=0)
+    # Distinct monitors (and phone identities) behind the reports, and their trust-weighted sum.
+    monitor_count: Mapped[int] = mapped_column(default=0)
+    identity_count: Mapped[int] = mapped_column(default=0)
+    corroboration: Mapped[float] = mapped_column(default=0.0)
+    flags: Mapped[list] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class IncidentSignature(Base):
+    """Bands of a report's text signature (MinHash), for finding similar texts by index."""
+
+    __tablename__ = "incident_signatures"
+    __table_args__ = (
+        UniqueConstraint("incident_id", "band"),
+        Index("ix_incident_signatures_band", "band", "day_bucket"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"))
+    band: Mapped[str] = mapped_column(String(24))
+    day_bucket: Mapped[int]
+
+
+class IncidentDecision(Base):
+    """Why a report is in its incident: automatic (with the scores) or a staff decision."""
+
+    __tablename__ = "incident_decisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int | None] = mapped_column(ForeignKey("reports.id"), index=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)
+    # created, joined, moved, merged, split, categorised
+    action: Mapped[str] = mapped_column(String(16))
+    # "auto" or the staff member's username.
+    actor: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[str | None] = mapped_column(Text)
+    scores: Mapped[dict | None] = mapped_column(JSON)
+    decided_at: Mapped[datetime] = mapped_column(default=utcnow)

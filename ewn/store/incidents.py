@@ -1,0 +1,148 @@
+"""Incidents: candidate search by block (day and grid cell) and by text signature bands."""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, datetime
+
+from sqlalchemy import bindparam, func, select, text
+from sqlalchemy.orm import Session
+
+from ewn.models import Incident, IncidentSignature, Monitor, Report, ReportArea
+
+CELL_DEGREES = 0.25
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+_BY_BLOCK = select(Incident).where(
+    Incident.day_bucket.in_(bindparam("days", expanding=True)),
+    Incident.cell.in_(bindparam("cells", expanding=True)),
+    Incident.status == "open",
+)
+_BY_AREA = select(Incident).where(
+    Incident.day_bucket.in_(bindparam("days", expanding=True)),
+    Incident.area_id == bindparam("area"),
+    Incident.status == "open",
+)
+_BY_BANDS = (
+    select(IncidentSignature.incident_id)
+    .where(
+        IncidentSignature.band.in_(bindparam("bands", expanding=True)),
+        IncidentSignature.day_bucket.in_(bindparam("days", expanding=True)),
+    )
+    .distinct()
+)
+_BY_IDS = select(Incident).where(
+    Incident.id.in_(bindparam("ids", expanding=True)), Incident.status == "open"
+)
+
+
+def day_bucket(moment: datetime) -> int:
+    return int((moment - EPOCH).total_seconds() // 86400)
+
+
+def cell_of(latitude: float | None, longitude: float | None) -> int:
+    """A ~25 km grid cell; -1 for incidents without coordinates."""
+    if latitude is None or longitude is None:
+        return -1
+    return math.floor((latitude + 90) / CELL_DEGREES) * 2000 + math.floor(
+        (longitude + 180) / CELL_DEGREES
+    )
+
+
+def neighbour_cells(latitude: float, longitude: float) -> list[int]:
+    centre = cell_of(latitude, longitude)
+    return [centre + row * 2000 + column for row in (-1, 0, 1) for column in (-1, 0, 1)]
+
+
+def candidates(
+    session: Session,
+    days: list[int],
+    latitude: float | None,
+    longitude: float | None,
+    area_id: int | None,
+    signature: list[str],
+) -> list[Incident]:
+    """Open incidents that may be the same event: same days and nearby cells, same area,
+    or a shared text signature band. Each query uses an index; none scans the store."""
+    found: dict[int, Incident] = {}
+    if latitude is not None:
+        cells = [*neighbour_cells(latitude, longitude), -1]
+        for incident in session.scalars(_BY_BLOCK, {"days": days, "cells": cells}):
+            found[incident.id] = incident
+    if area_id is not None:
+        for incident in session.scalars(_BY_AREA, {"days": days, "area": area_id}):
+            found[incident.id] = incident
+    if signature:
+        ids = [
+            row
+            for (row,) in session.execute(_BY_BANDS, {"bands": signature, "days": days})
+            if row not in found
+        ]
+        if ids:
+            for incident in session.scalars(_BY_IDS, {"ids": ids}):
+                found[incident.id] = incident
+    return list(found.values())
+
+
+def reports_of(session: Session, incident_id: int) -> list[Report]:
+    return list(
+        session.scalars(
+            select(Report)
+            .where(Report.incident_id == incident_id)
+            .order_by(Report.received_at, Report.id)
+        )
+    )
+
+
+def monitors_of(session: Session, monitor_ids: set[int]) -> dict[int, Monitor]:
+    if not monitor_ids:
+        return {}
+    return {m.id: m for m in session.scalars(select(Monitor).where(Monitor.id.in_(monitor_ids)))}
+
+
+def primary_area(session: Session, report_id: int) -> int | None:
+    return session.scalar(
+        select(ReportArea.area_id)
+        .where(
+            ReportArea.report_id == report_id,
+            ReportArea.is_primary.is_(True),
+            ReportArea.level == 1,
+        )
+        .limit(1)
+    )
+
+
+def add_signature(session: Session, incident_id: int, bands: list[str], day: int) -> None:
+    known = set(
+        session.scalars(
+            select(IncidentSignature.band).where(IncidentSignature.incident_id == incident_id)
+        )
+    )
+    for band in set(bands) - known:
+        session.add(IncidentSignature(incident_id=incident_id, band=band, day_bucket=day))
+
+
+def lock_days(session: Session, days: list[int]) -> None:
+    """Serialise placement of reports whose time windows overlap (PostgreSQL; SQLite has
+    one writer at a time already): two workers never both start the same incident."""
+    if session.bind.dialect.name != "postgresql":
+        return
+    for day in sorted(days):
+        session.execute(text("SELECT pg_advisory_xact_lock(7301, :day)"), {"day": day})
+
+
+def count_open(session: Session) -> int:
+    return session.scalar(
+        select(func.count()).select_from(Incident).where(Incident.status == "open")
+    )
+
+
+def list_incidents(session: Session, limit: int = 100) -> list[Incident]:
+    return list(
+        session.scalars(
+            select(Incident)
+            .where(Incident.status != "merged")
+            .order_by(Incident.updated_at.desc())
+            .limit(limit)
+        )
+    )
