@@ -7,6 +7,7 @@ import click
 from ewn.cli import (
     db,
     gazetteer,
+    incidents,
     keys,
     messages,
     monitors,
@@ -32,6 +33,7 @@ def main(demo: bool) -> None:
 for module in (
     db,
     gazetteer,
+    incidents,
     keys,
     messages,
     monitors,

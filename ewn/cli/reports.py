@@ -62,6 +62,10 @@ def register(main: click.Group) -> None:
     def group() -> None:
         """Reports."""
 
+    from ewn.cli.incidents import register_report_commands
+
+    register_report_commands(group)
+
     @group.command("list")
     @FORMAT_OPTION
     @click.option("--limit", default=100, show_default=True, type=click.IntRange(1, 100000))

@@ -49,6 +49,7 @@ FAMILIES = [
     {"HUMANITARIAN_OBSTRUCTION", "ARMED_ATTACK", "ABDUCTION_DETENTION", "PROPERTY_DESTRUCTION"},
 ]
 VAGUE = {"RUMOR_UNVERIFIED", "OTHER"}
+MIN_CATEGORY, MIN_TEXT_ALONE = 0.5, 0.25
 TEXT_SAMPLES = 6
 
 
@@ -176,6 +177,10 @@ def score(session: Session, features: Features, incident: Incident, settings) ->
     category = _categories(report.categories or [], incident.categories or [])
     texts = aggregate.sample_texts(session, incident, TEXT_SAMPLES)
     text = max((similarity(report.text, other) for other in texts), default=0.0)
+    # Being in the same place on the same day is not enough: different events happen
+    # there too. What happened, or how it is told, must agree as well.
+    if category < MIN_CATEGORY and text < MIN_TEXT_ALONE:
+        return None
     parts = {
         "time": round(time, 3),
         "place": round(place, 3),

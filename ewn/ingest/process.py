@@ -111,6 +111,7 @@ def reply(
     sender: Sender,
     kind: str,
     language: str,
+    extra: str = "",
     **values: str,
 ) -> None:
     """Answer the sender through the outbox, unless replying could harm or is unwanted."""
@@ -126,7 +127,7 @@ def reply(
         purpose=kind,
         channel=sender.channel,
         phone=sender.phone,
-        body=rt.replies.render(kind, language, **values),
+        body=(rt.replies.render(kind, language, **values) + extra).strip(),
         language=language,
         sender=message.to_address or None,
         monitor_id=sender.monitor.id if sender.monitor else None,
@@ -157,7 +158,15 @@ def act_on_keyword(
         sender.opted_out = False
         reply(session, rt, message, sender, "start", language)
     elif keyword.action == "help":
-        reply(session, rt, message, sender, "help", language)
+        reply(
+            session,
+            rt,
+            message,
+            sender,
+            "help",
+            language,
+            extra="\n" + rt.taxonomy.codes_help(language),
+        )
     elif keyword.action == "checkin":
         if sender.monitor is not None:
             sender.monitor.last_checkin_at = max(

@@ -20,7 +20,7 @@ _CODE = re.compile(r"^\s*([A-Za-z]{1,3})\s*[:.\-–]\s*\S")
 _CLAUSE = re.compile(r"[.;!?\n،؛]|,\s")
 _ARABIC = re.compile(r"[\u0600-\u06ff]")
 NEGATION_REACH = 5
-NUMBER_REACH = 3
+NUMBER_REACH = 4
 # Categories whose terms count victims ("5 killed", "watu watatu wametekwa").
 VICTIM_CATEGORIES = {"KILLING", "ARMED_ATTACK", "SEXUAL_VIOLENCE", "ABDUCTION_DETENTION"}
 NUMBER_WORDS = {

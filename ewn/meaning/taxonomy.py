@@ -44,6 +44,12 @@ class Taxonomy:
     def severity(self, category: str) -> int:
         return self.categories[category].severity if category in self.categories else 2
 
+    def codes_help(self, language: str) -> str:
+        """The codes a monitor may start a message with, for the HELP reply."""
+        return ", ".join(
+            f"{c.code}={self.label(c.name, language)}" for c in self.categories.values()
+        )
+
     def label(self, category: str, language: str) -> str:
         names = self.categories[category].names
         return names.get(language) or names.get("en") or category

@@ -1,0 +1,302 @@
+"""Reports into incidents, end to end through the webhook and the worker."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from datetime import timedelta
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import select
+
+from ewn.cli import main
+from ewn.models import InboundMessage, Incident, IncidentDecision, Monitor, Report
+from ewn.registry import NewIdentity, add
+from ewn.store import work
+from tests.conftest import drain, load_fixture, post_signed
+
+PATH = "/webhooks/twilio/messages"
+
+
+def send(client, body: str, phone: str = "+254712345678") -> None:
+    params = dict(
+        load_fixture("inbound__sms"), Body=body, From=phone, MessageSid="SM" + secrets.token_hex(16)
+    )
+    assert post_signed(client, PATH, params).status_code == 200
+
+
+def enrol(rt, phone: str, trust: str = "normal", **fields) -> Monitor:
+    with rt.db.session() as session:
+        return add(session, rt, NewIdentity(phone, trust=trust, **fields))
+
+
+def reports(rt) -> list[Report]:
+    with rt.db.session() as session:
+        return list(session.scalars(select(Report).order_by(Report.id)))
+
+
+def incidents(rt, status: str = "open") -> list[Incident]:
+    with rt.db.session() as session:
+        return list(
+            session.scalars(select(Incident).where(Incident.status == status).order_by(Incident.id))
+        )
+
+
+def shift_event(rt, reference: str, days: int) -> None:
+    """Make a report's event (and received time) happen days earlier."""
+    with rt.db.session() as session:
+        report = session.scalar(select(Report).where(Report.reference == reference))
+        delta = timedelta(days=days)
+        report.received_at -= delta
+        report.event_start -= delta
+        report.event_end -= delta
+        if report.incident_id:
+            incident = session.get(Incident, report.incident_id)
+            incident.event_start -= delta
+            incident.event_end -= delta
+            incident.day_bucket -= days
+
+
+def test_same_event_in_three_languages_is_one_incident(client, rt):
+    for phone in ("+254711000001", "+254711000002", "+254711000003"):
+        enrol(rt, phone)
+    send(
+        client,
+        "vijana wamechoma nyumba tatu karibu na soko la Burnt Forest usiku wa jana",
+        "+254711000001",
+    )
+    send(client, "Youths burned 3 houses near Burnt Forrest market last night", "+254711000002")
+    send(
+        client,
+        "Des jeunes ont brûlé trois maisons près du marché de Burnt Forest hier soir",
+        "+254711000003",
+    )
+    drain(rt)
+    [incident] = incidents(rt)
+    assert incident.report_count == 3
+    assert incident.primary_category == "PROPERTY_DESTRUCTION"
+    assert incident.monitor_count == 3 and incident.corroboration == 3.0
+    assert incident.place_name == "Burnt Forest"
+    with rt.db.session() as session:
+        decisions = session.scalars(select(IncidentDecision).order_by(IncidentDecision.id)).all()
+    assert [d.action for d in decisions] == ["created", "joined", "joined"]
+    assert decisions[1].scores["total"] >= decisions[1].scores["threshold"]
+    assert {"time", "place", "category", "text"} <= set(decisions[1].scores)
+
+
+def test_same_kind_same_town_different_days_stay_apart(client, rt):
+    enrol(rt, "+254711000001")
+    enrol(rt, "+254711000002")
+    send(client, "cattle raid at Marti, 200 cows taken by armed men", "+254711000001")
+    drain(rt)
+    first = reports(rt)[0]
+    shift_event(rt, first.reference, days=3)
+    send(client, "armed men raided cattle at Marti this morning", "+254711000002")
+    drain(rt)
+    assert len(incidents(rt)) == 2
+
+
+def test_different_events_same_town_same_day_stay_apart(client, rt):
+    enrol(rt, "+254711000001")
+    enrol(rt, "+254711000002")
+    send(client, "two men hacked to death at Molo market this morning", "+254711000001")
+    send(
+        client,
+        "police fired teargas at students protesting at Molo school this afternoon",
+        "+254711000002",
+    )
+    drain(rt)
+    assert len(incidents(rt)) == 2
+
+
+def test_multi_message_account_is_one_report(client, rt):
+    enrol(rt, "+254711000001")
+    send(
+        client,
+        "vijana wenye mapanga wamevamia soko la Molo na kupiga watu, wengi wamekimbia "
+        "kuelekea kanisani na wengine wamejificha kwenye mashamba ya mahindi karibu",
+        "+254711000001",
+    )
+    send(client, "...na wamechoma kanisa pia", "+254711000001")
+    drain(rt)
+    [report] = reports(rt)
+    assert report.text.endswith("...na wamechoma kanisa pia")
+    assert "PROPERTY_DESTRUCTION" in report.categories
+    with rt.db.session() as session:
+        kinds = session.scalars(select(InboundMessage.kind).order_by(InboundMessage.id)).all()
+    assert kinds == ["report", "continuation"]
+
+
+def test_a_repeated_report_adds_nothing(client, rt):
+    enrol(rt, "+254711000001")
+    for _ in range(3):
+        send(client, "shots fired at Kipkelion, 2 killed", "+254711000001")
+    drain(rt)
+    assert len(reports(rt)) == 1
+    [incident] = incidents(rt)
+    assert incident.monitor_count == 1 and incident.report_count == 1
+
+
+def test_corroboration_counts_people_weighted_by_trust(client, rt):
+    enrol(rt, "+254711000001", trust="high")
+    monitor = enrol(rt, "+254711000002", trust="low")
+    with rt.db.session() as session:
+        add(session, rt, NewIdentity("+254711000002", "whatsapp"), session.get(Monitor, monitor.id))
+    send(client, "gunmen attacked Kipkelion centre this morning, 2 killed", "+254711000001")
+    send(client, "K: wawili wameuawa Kipkelion asubuhi, watu wenye bunduki", "+254711000002")
+    send(client, "Kipkelion attack: two dead this morning", "+254799000009")  # unknown sender
+    drain(rt)
+    [incident] = incidents(rt)
+    assert incident.monitor_count == 3
+    assert incident.identity_count == 4  # the low-trust monitor has SMS and WhatsApp
+    assert incident.corroboration == 1.5 + 0.5 + 0.3
+    assert incident.victims == 2 and incident.primary_category == "KILLING"
+
+
+def test_coordinated_reports_are_flagged_not_counted(client, rt):
+    enrol(rt, "+254711000001")
+    send(
+        client,
+        "Tension at Molo: people say the other community is preparing to attack",
+        "+254711000001",
+    )
+    for index in range(6):
+        send(
+            client,
+            "URGENT: the Kalenjin are arming tonight to attack Molo, everyone must get ready!!",
+            f"+2547990000{index:02d}",
+        )
+    drain(rt)
+    flagged = [i for i in incidents(rt) if "possible_coordination" in i.flags]
+    assert len(flagged) == 1
+    incident = flagged[0]
+    assert incident.report_count >= 6
+    coordinated = [r for r in reports(rt) if r.coordinated]
+    assert len(coordinated) == 6
+    assert incident.monitor_count == incident.report_count - 6
+
+
+def test_not_an_incident_gets_a_dismissed_incident_of_its_own(client, rt):
+    send(client, "habari za asubuhi")
+    drain(rt)
+    [report] = reports(rt)
+    assert report.not_incident and report.incident_id is not None
+    assert incidents(rt) == [] and len(incidents(rt, "dismissed")) == 1
+
+
+# ---------------------------------------------------------------------------- staff decisions
+
+
+@pytest.fixture
+def cli(overrides, monkeypatch):
+    for dotted, value in overrides.items():
+        monkeypatch.setenv("EWN_" + dotted.replace(".", "_").upper(), str(value))
+    return lambda *args: CliRunner().invoke(main, list(args))
+
+
+def test_staff_merge_split_and_categorise_persist(client, rt, cli):
+    enrol(rt, "+254711000001")
+    enrol(rt, "+254711000002")
+    send(client, "two men hacked to death at Molo market this morning", "+254711000001")
+    send(
+        client,
+        "police fired teargas at students protesting at Molo school this afternoon",
+        "+254711000002",
+    )
+    drain(rt)
+    first, second = incidents(rt)
+    merged = cli(
+        "incidents",
+        "merge",
+        first.reference,
+        second.reference,
+        "--by",
+        "amina",
+        "--why",
+        "same clash, two sides",
+    )
+    assert merged.exit_code == 0 and "moved 1 reports" in merged.output
+    [incident] = incidents(rt)
+    assert incident.report_count == 2
+    # The cluster stage never undoes it.
+    for report in reports(rt):
+        with rt.db.session() as session:
+            work.requeue(session, "cluster", report.id)
+    drain(rt)
+    assert [i.report_count for i in incidents(rt)] == [2]
+    target = reports(rt)[1]
+    result = cli(
+        "reports",
+        "categorize",
+        target.reference,
+        "--categories",
+        "PR,A",
+        "--by",
+        "amina",
+        "--why",
+        "students were beaten",
+    )
+    assert result.exit_code == 0, result.output
+    with rt.db.session() as session:
+        work.requeue(session, "understand", target.id)
+    drain(rt)
+    target = reports(rt)[1]
+    assert (target.categories, target.classification_source) == (
+        ["PROTEST_REPRESSION", "ARMED_ATTACK"],
+        "staff",
+    )
+    out = cli("incidents", "split", target.reference, "--by", "amina", "--why", "not related")
+    assert out.exit_code == 0, out.output
+    assert sorted(i.report_count for i in incidents(rt)) == [1, 1]
+    with rt.db.session() as session:
+        actions = session.scalars(
+            select(IncidentDecision.action).where(IncidentDecision.actor == "amina")
+        ).all()
+    assert sorted(set(actions)) == ["categorised", "merged", "split"]
+
+
+def test_staff_errors_are_clear(client, rt, cli):
+    send(client, "two men hacked to death at Molo market this morning")
+    drain(rt)
+    [incident] = incidents(rt)
+    same = cli(
+        "incidents", "merge", incident.reference, incident.reference, "--by", "a", "--why", "x"
+    )
+    assert same.exit_code == 2 and "into itself" in same.output
+    missing = cli("incidents", "merge", incident.reference, "IZZZ-ZZZ", "--by", "a", "--why", "x")
+    assert "no incident" in missing.output
+    [report] = reports(rt)
+    wrong = cli(
+        "reports", "categorize", report.reference, "--categories", "XX", "--by", "a", "--why", "x"
+    )
+    assert wrong.exit_code == 2 and "unknown categories: XX" in wrong.output
+
+
+def test_incidents_list_json(client, rt, cli):
+    enrol(rt, "+254711000001")
+    send(client, "5 killed at Kipkelion last night by armed men", "+254711000001")
+    send(client, "5 killed at Kipkelion last night by armed men", "+254799000001")
+    drain(rt)
+    listed = cli("incidents", "list", "--format", "json")
+    assert listed.exit_code == 0, (listed.output, listed.exc_info)
+    [row] = json.loads(listed.stdout)
+    assert row["primary_category"] == "KILLING" and row["victims"] == 5
+    assert row["place"]["name"] == "Kipkelion" and row["place"]["area"]["name"] == "Kericho"
+    assert row["corroboration"]["monitors"] == 2
+    assert {d["action"] for d in row["decisions"]} == {"created", "joined"}
+    assert all(r["messages"][0]["external_id"].startswith("SM") for r in row["reports"])
+    assert "712345678" not in json.dumps(row)
+
+
+def test_relocating_a_report_moves_it_when_the_place_changes(client, rt):
+    enrol(rt, "+254711000001")
+    enrol(rt, "+254711000002")
+    send(client, "armed men attacked the village, two killed", "+254711000001")
+    send(client, "two killed by armed men at Londiani this morning", "+254711000002")
+    drain(rt)
+    # The first report is placed while asking "where?"; its answer then locates it.
+    send(client, "Londiani", "+254711000001")
+    drain(rt)
+    assert len(incidents(rt)) == 1
+    assert {r.place_name for r in reports(rt)} == {"Londiani"}

@@ -1,0 +1,175 @@
+"""What a report says happened, and when."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from ewn.config_files import ConfigError
+from ewn.meaning.classify import classify
+from ewn.meaning.event_time import read_event_time
+from ewn.meaning.taxonomy import Taxonomy
+from ewn.settings import ROOT
+
+TAXONOMY = Taxonomy.load(ROOT / "config" / "taxonomy.yaml")
+
+
+@pytest.mark.parametrize(
+    ("text", "primary", "victims"),
+    [
+        ("5 people killed at Molo market last night", "KILLING", 5),
+        ("watu watatu wameuawa na wengine wamejeruhiwa", "KILLING", 3),
+        ("deux femmes ont été enlevées près de Beni", "ABDUCTION_DETENTION", 2),
+        ("قتل ثلاثة رجال قرب السوق", "KILLING", 3),
+        ("gunmen shot two herders and took 200 cattle", "ARMED_ATTACK", 2),
+        ("a girl was raped by three men on her way to the well", "SEXUAL_VIOLENCE", 3),
+        ("leaflets telling us to leave or be killed", "THREAT_INTIMIDATION", None),
+        ("vijana wanakusanya silaha na kula kiapo usiku", "ARMS_MOBILIZATION", None),
+        ("police fired teargas at protesters in town", "PROTEST_REPRESSION", None),
+        ("aid convoy blocked and the food trucks looted", "HUMANITARIAN_OBSTRUCTION", None),
+    ],
+)
+def test_categories_and_victims(text, primary, victims):
+    meaning = classify(text, TAXONOMY)
+    assert meaning.primary == primary
+    assert meaning.victims == victims
+    assert meaning.matches and all(m.words for m in meaning.matches)  # explainable
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "fire at the market, no one was hurt or killed",
+        "moto sokoni, hakuna aliyeuawa",
+        "incendie au marché, personne n'a été tué",
+        "حريق في السوق، لم يقتل أحد",
+    ],
+)
+def test_negation(text):
+    meaning = classify(text, TAXONOMY)
+    assert "KILLING" not in meaning.categories
+    assert meaning.primary == "PROPERTY_DESTRUCTION"
+    assert any(m.negated and m.category == "KILLING" for m in meaning.matches)
+
+
+def test_code_prefix_sets_the_primary_category():
+    meaning = classify("K: 2 at Kipkelion this morning", TAXONOMY)
+    assert meaning.primary == "KILLING" and meaning.code == "KILLING"
+    assert classify("SV - girl attacked near the river", TAXONOMY).primary == "SEXUAL_VIOLENCE"
+    # "a:" in a sentence is not a code.
+    assert classify("a: meeting tomorrow", TAXONOMY).code is None
+
+
+@pytest.mark.parametrize(
+    "text", ["habari za asubuhi", "hello", "who is this?", "asante sana", "bonjour", "مرحبا", ""]
+)
+def test_greetings_and_questions_are_not_incidents(text):
+    meaning = classify(text, TAXONOMY)
+    assert meaning.not_incident and meaning.primary is None
+
+
+def test_unclassified_text_is_other_not_noise():
+    meaning = classify("something strange is happening at the border, people are worried", TAXONOMY)
+    assert meaning.primary == "OTHER" and not meaning.not_incident
+
+
+def test_severity_rises_with_many_victims():
+    assert classify("houses burned", TAXONOMY).severity == 3
+    assert classify("12 houses burned and 7 people injured", TAXONOMY).severity == 5
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        (
+            "categories:\n  KILLING:\n    code: K\n    severity: 9\n    risk_factors: [1]\n"
+            "    names: {en: Killing}\n    terms: {en: [killed]}\n",
+            "from 1 to 5",
+        ),
+        (
+            "categories:\n  KILLING:\n    code: K\n    severity: 5\n    risk_factors: [15]\n"
+            "    names: {en: Killing}\n    terms: {en: [killed]}\n",
+            "from 1 to 14",
+        ),
+        ("categories:\n  killing:\n    code: K\n", "UPPER_CASE"),
+        (
+            "categories:\n  KILLING:\n    code: K\n    severity: 5\n    risk_factors: [1]\n"
+            "    names: {en: Killing}\n    terms: {xx: [killed]}\n",
+            "unknown key",
+        ),
+    ],
+)
+def test_taxonomy_mistakes_name_the_line(tmp_path, text, problem):
+    path = tmp_path / "taxonomy.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError, match=problem) as error:
+        Taxonomy.load(path)
+    assert str(error.value).startswith(f"{path}:")
+
+
+def test_a_deployment_can_add_a_category(tmp_path):
+    extended = (
+        (ROOT / "config" / "taxonomy.yaml")
+        .read_text(encoding="utf-8")
+        .replace(
+            "categories:\n",
+            "categories:\n  CATTLE_RAID:\n    code: CR\n    severity: 4\n"
+            "    risk_factors: [1, 4]\n    names: {en: Cattle raid}\n"
+            "    terms: {en: [cattle raid, rustled], sw: [wizi wa mifugo]}\n",
+            1,
+        )
+    )
+    path = tmp_path / "taxonomy.yaml"
+    path.write_text(extended, encoding="utf-8")
+    taxonomy = Taxonomy.load(path)
+    assert classify("CR: 300 cows taken at dawn", taxonomy).primary == "CATTLE_RAID"
+    assert "CR=Cattle raid" in taxonomy.codes_help("en")
+
+
+# ---------------------------------------------------------------------------- event time
+
+# Received 06:40 on Monday 2 March 2026, Nairobi time (UTC+3).
+RECEIVED = datetime(2026, 3, 2, 3, 40, tzinfo=UTC)
+
+
+def local(day: int, hour: int, minute: int = 0) -> datetime:
+    return datetime(2026, 3, day, hour, minute, tzinfo=UTC) - timedelta(hours=3)
+
+
+@pytest.mark.parametrize(
+    ("text", "start", "end"),
+    [
+        ("vijana wamechoma nyumba jana usiku", local(1, 18), local(2, 6)),
+        ("shots fired last night", local(1, 18), local(2, 6)),
+        ("des tirs hier soir", local(1, 18), local(2, 6)),
+        ("هجوم مسلح الليلة الماضية", local(1, 18), local(2, 6)),
+        ("armed men this morning", local(2, 5), local(2, 6, 40)),
+        ("leo asubuhi wamevamia", local(2, 5), local(2, 6, 40)),
+        ("yesterday they came", local(1, 0), local(2, 0)),
+        # The day before yesterday: 28 February, local time.
+        ("juzi walivamia", datetime(2026, 2, 27, 21, tzinfo=UTC), local(1, 0)),
+        ("shots fired 2 hours ago", local(2, 4, 10), local(2, 5, 10)),
+        ("il y a 3 heures", local(2, 3, 10), local(2, 4, 10)),
+        ("saa nane usiku walivamia", local(2, 1), local(2, 3)),
+        ("since 8am the road is blocked", local(1, 8), local(2, 6, 40)),
+        ("hali ni tete sasa hivi", local(2, 5, 40), local(2, 6, 40)),
+    ],
+)
+def test_event_time_phrases(text, start, end):
+    when = read_event_time(text, RECEIVED, "Africa/Nairobi")
+    assert when.source == "text"
+    assert (when.start, when.end) == (start, end)
+
+
+def test_nothing_said_means_the_received_time_widened():
+    when = read_event_time("men with guns are gathering", RECEIVED, "Africa/Nairobi")
+    assert when.source == "received" and when.end == RECEIVED
+    assert when.start == RECEIVED - timedelta(hours=12)
+
+
+def test_time_zone_of_the_deployment_is_used():
+    noon = datetime(2026, 3, 2, 10, tzinfo=UTC)
+    nairobi = read_event_time("this morning", noon, "Africa/Nairobi")
+    lagos = read_event_time("this morning", noon, "Africa/Lagos")
+    assert lagos.start - nairobi.start == timedelta(hours=2)
