@@ -10,6 +10,7 @@ one town on the same day, stay apart unless their texts are very alike.
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
@@ -20,9 +21,10 @@ from ewn.dedup import incidents as aggregate
 from ewn.dedup.text import bands, numbers, similarity
 from ewn.geo.distance import km_fast
 from ewn.meaning.stage import CLUSTER_STAGE
-from ewn.models import Incident, IncidentDecision, Report
+from ewn.models import Incident, IncidentDecision, Monitor, Place, Report
 from ewn.refs import report_reference
 from ewn.store import incidents as store
+from ewn.store import places as place_store
 from ewn.store.common import with_unique_retry
 from ewn.worker import Job, transactional_stage
 
@@ -55,11 +57,44 @@ TEXT_SAMPLES = 6
 
 @dataclass
 class Features:
-    """What a report brings to the comparison."""
+    """What a report brings to the comparison: where (perhaps only a guess) and when."""
 
     report: Report
     area_id: int | None
     coarse: bool
+    latitude: float | None
+    longitude: float | None
+
+
+def features_of(session: Session, report: Report, settings) -> Features:
+    """The report's place; while it is unlocated (asking "where?"), the best guess from its
+    text or the monitor's home, as a coarse place: good enough to find candidates."""
+    area_id = store.primary_area(session, report.id)
+    if report.latitude is not None:
+        coarse = report.location_radius_km is None or report.location_radius_km > (
+            settings.distance_km
+        )
+        return Features(report, area_id, coarse, report.latitude, report.longitude)
+    guess = _guessed_place(session, report)
+    if guess is None:
+        return Features(report, area_id, True, None, None)
+    if area_id is None and guess.admin1:
+        area = place_store.area(session, guess.country, 1, guess.admin1)
+        area_id = area.id if area else None
+    return Features(report, area_id, True, guess.latitude, guess.longitude)
+
+
+def _guessed_place(session: Session, report: Report):
+    candidates = report.location_evidence or ""
+    if candidates:
+        for candidate in json.loads(candidates).get("candidates", [])[:1]:
+            found = place_store.by_source_id(session, candidate["geonameid"])
+            if found is not None:
+                return found
+    monitor = session.get(Monitor, report.monitor_id) if report.monitor_id else None
+    if monitor is not None and monitor.home_place_id:
+        return session.get(Place, monitor.home_place_id)
+    return None
 
 
 @transactional_stage(CLUSTER_STAGE)
@@ -83,17 +118,13 @@ def place(session: Session, rt, report: Report) -> Incident:
         | {store.day_bucket(report.event_end)}
     )
     store.lock_days(session, days)
-    features = Features(
-        report,
-        store.primary_area(session, report.id),
-        report.location_radius_km is None or report.location_radius_km > settings.distance_km,
-    )
+    features = features_of(session, report, settings)
     signature = bands(report.text)
     current = session.get(Incident, report.incident_id) if report.incident_id else None
     best, best_scores = None, None
     if not report.not_incident:
         candidates = store.candidates(
-            session, days, report.latitude, report.longitude, features.area_id, signature
+            session, days, features.latitude, features.longitude, features.area_id, signature
         )
         for incident in candidates:
             scores = score(session, features, incident, settings)
@@ -200,14 +231,23 @@ def score(session: Session, features: Features, incident: Incident, settings) ->
 
 
 def _place(features: Features, incident: Incident, settings) -> float | None:
-    report = features.report
-    if report.latitude is not None and incident.latitude is not None:
-        distance = km_fast(report.latitude, report.longitude, incident.latitude, incident.longitude)
+    if features.latitude is not None and incident.latitude is not None:
+        distance = km_fast(
+            features.latitude, features.longitude, incident.latitude, incident.longitude
+        )
         coarse = features.coarse or (incident.radius_km or 0) > settings.distance_km
         if coarse:
-            if features.area_id is not None and incident.area_id is not None:
-                return 0.6 if features.area_id == incident.area_id else None
-            return 0.4 if distance <= 3 * settings.distance_km else None
+            if (
+                features.area_id is not None
+                and incident.area_id is not None
+                and (features.area_id != incident.area_id)
+            ):
+                return None
+            return (
+                0.6
+                if distance <= settings.distance_km
+                else (0.4 if distance <= 3 * settings.distance_km else None)
+            )
         if distance > settings.distance_km:
             return None
         return max(0.0, 1 - distance / settings.distance_km)

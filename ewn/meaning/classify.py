@@ -21,6 +21,9 @@ _CLAUSE = re.compile(r"[.;!?\n،؛]|,\s")
 _ARABIC = re.compile(r"[\u0600-\u06ff]")
 NEGATION_REACH = 5
 NUMBER_REACH = 4
+RUMOUR, GRAVEST = "RUMOR_UNVERIFIED", 5
+# A message this short with no incident words in it is not a report.
+SHORT_WITHOUT_TERMS = 5
 # Categories whose terms count victims ("5 killed", "watu watatu wametekwa").
 VICTIM_CATEGORIES = {"KILLING", "ARMED_ATTACK", "SEXUAL_VIOLENCE", "ABDUCTION_DETENTION"}
 NUMBER_WORDS = {
@@ -170,20 +173,33 @@ def classify(text: str, taxonomy: Taxonomy) -> Understanding:
         ordered.insert(0, result.code)
     result.categories = ordered
     result.victims = max(victims) if victims else None
-    if result.code:
-        result.primary = result.code
-    elif ordered:
-        result.primary = ordered[0]
-    elif _noise(folded, text, taxonomy):
-        result.not_incident = True
-    else:
-        result.primary, result.categories = "OTHER", ["OTHER"]
+    result.primary = _primary(counted, result.code, taxonomy)
+    if result.primary is None:
+        if _noise(folded, text, taxonomy):
+            result.not_incident = True
+        else:
+            result.primary, result.categories = "OTHER", ["OTHER"]
     if result.primary:
         severity = max(taxonomy.severity(c) for c in result.categories)
         if result.victims and result.victims >= 5:
             severity = min(5, severity + 1)
         result.severity = severity
     return result
+
+
+def _primary(counted: list[str], code: str | None, taxonomy: Taxonomy) -> str | None:
+    """The main thing the report says: an unverified claim is a rumour whatever it claims;
+    a killing or sexual violence is always the primary; otherwise what the monitor wrote
+    first (monitors lead with the main event), or the code they started with."""
+    if RUMOUR in counted:
+        return RUMOUR
+    gravest = [c for c in counted if taxonomy.severity(c) >= GRAVEST]
+    if gravest:
+        return gravest[0]
+    specific = [c for c in counted if c != "OTHER"]
+    if code:
+        return code
+    return specific[0] if specific else (counted[0] if counted else None)
 
 
 def _heads(word: str) -> list[str]:
@@ -271,10 +287,12 @@ def _numbers_near(folded: list[str], clauses: list[int], start: int, end: int) -
 
 
 def _noise(folded: list[str], text: str, taxonomy: Taxonomy) -> bool:
-    """Greetings, thanks, tests and questions with nothing else in them."""
-    if not folded:
+    """No incident words, and short, a question, or about the messaging itself (greetings,
+    thanks, airtime, a new number, "all quiet")."""
+    if len(folded) <= SHORT_WITHOUT_TERMS:
         return True
     for phrase in taxonomy.not_incident:
-        if tuple(folded[: len(phrase)]) == phrase and len(folded) <= len(phrase) + 4:
+        size = len(phrase)
+        if any(tuple(folded[i : i + size]) == phrase for i in range(len(folded) - size + 1)):
             return True
-    return text.strip().endswith(("?", "؟")) and len(folded) <= 8
+    return text.strip().endswith(("?", "؟"))
