@@ -268,3 +268,84 @@ def test_four_workers_share_1000_messages_and_take_over_a_killed_one(overrides, 
         for log in logs:
             log.close()
         rt.db.dispose()
+
+
+@pytest.mark.parametrize("backend", ["postgresql"])
+def test_four_workers_place_50_simultaneous_reports_of_one_event_in_one_incident(
+    overrides, tmp_path
+):
+    from ewn import create_app
+    from ewn.models import Incident
+
+    settings = dict(
+        overrides,
+        **{"worker.lease_seconds": 10, "worker.batch_size": 3, "worker.poll_seconds": 0.05},
+    )
+    app = create_app(settings)
+    rt = app.extensions["ewn"]
+    environment = ewn_environment(settings)
+    logs = [(tmp_path / f"worker{n}.log").open("wb") for n in range(4)]
+    ewn = Path(sys.executable).with_name("ewn")
+    workers = [
+        subprocess.Popen(
+            [str(ewn), "worker"], cwd=ROOT, env=environment, stdout=log, stderr=subprocess.STDOUT
+        )
+        for log in logs
+    ]
+    try:
+        time.sleep(2)
+        base = load_fixture("inbound__sms")
+        variants = [
+            "Shots fired at Kipkelion market now, two people killed by gunmen",
+            "Gunmen attacked Kipkelion market, 2 killed",
+            "watu wawili wameuawa na watu wenye bunduki soko la Kipkelion sasa hivi",
+        ]
+        rows = []
+        for index in range(50):
+            params = dict(
+                base,
+                MessageSid=f"SM{index:032x}",
+                From=f"+2547{index + 1:08d}",
+                Body=variants[index % 3] + ("!" * (index % 4)),
+            )
+            rows.append(message_row(encode_params(params), MultiDict(params), "webhook", rt))
+        from ewn.store import messages
+
+        messages.record_many(rt.db, rows)  # all due at once
+        deadline = time.monotonic() + 120
+        while True:
+            with rt.db.session() as session:
+                waiting = session.scalar(
+                    select(func.count()).select_from(WorkItem).where(WorkItem.status != "done")
+                )
+                placed = session.scalar(
+                    select(func.count()).select_from(Report).where(Report.incident_id.is_not(None))
+                )
+            if not waiting and placed == 50:
+                break
+            assert time.monotonic() < deadline, f"{waiting} waiting, {placed} placed"
+            time.sleep(0.3)
+        with rt.db.session() as session:
+            incident_ids = set(session.scalars(select(Report.incident_id)))
+            open_incidents = session.scalar(
+                select(func.count()).select_from(Incident).where(Incident.status == "open")
+            )
+            workers_used = {
+                name.split(":")[1]
+                for name in session.scalars(
+                    select(WorkItem.worker).where(WorkItem.stage == "cluster")
+                )
+            }
+        assert len(incident_ids) == 1 and open_incidents == 1
+        assert len(workers_used) >= 2  # the placements really were concurrent
+    finally:
+        for process in workers:
+            process.send_signal(signal.SIGTERM)
+        for process in workers:
+            try:
+                process.wait(15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        for log in logs:
+            log.close()
+        rt.db.dispose()
