@@ -123,8 +123,15 @@ def place(session: Session, rt, report: Report) -> Incident:
     current = session.get(Incident, report.incident_id) if report.incident_id else None
     best, best_scores = None, None
     if not report.not_incident:
+        # A precisely located report finds its incident among the nearby ones; text
+        # signatures are for reports whose place is unknown or coarse.
         candidates = store.candidates(
-            session, days, features.latitude, features.longitude, features.area_id, signature
+            session,
+            days,
+            features.latitude,
+            features.longitude,
+            features.area_id,
+            signature if features.coarse else [],
         )
         for incident in candidates:
             scores = score(session, features, incident, settings)

@@ -33,7 +33,7 @@ class Incident(Base):
     place_name: Mapped[str | None] = mapped_column(Text)
     area_id: Mapped[int | None] = mapped_column(ForeignKey("admin_areas.id"), index=True)
     country: Mapped[str | None] = mapped_column(String(2))
-    # Blocking keys for candidate search: day of the event, and a ~25 km grid cell.
+    # Blocking keys for candidate search: day of the event, and a ~17 km grid cell.
     day_bucket: Mapped[int]
     cell: Mapped[int]
     report_count: Mapped[int] = mapped_column(default=0)

@@ -10,7 +10,9 @@ from sqlalchemy.orm import Session
 
 from ewn.models import Incident, IncidentSignature, Monitor, Report, ReportArea
 
-CELL_DEGREES = 0.25
+# A 3x3 block of cells covers at least 15 km around any point in it.
+CELL_DEGREES = 0.15
+ROW = 10_000  # cell numbers: row * ROW + column (columns < 360 / CELL_DEGREES)
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 _BY_BLOCK = select(Incident).where(
@@ -41,17 +43,17 @@ def day_bucket(moment: datetime) -> int:
 
 
 def cell_of(latitude: float | None, longitude: float | None) -> int:
-    """A ~25 km grid cell; -1 for incidents without coordinates."""
+    """A ~17 km grid cell; -1 for incidents without coordinates."""
     if latitude is None or longitude is None:
         return -1
-    return math.floor((latitude + 90) / CELL_DEGREES) * 2000 + math.floor(
+    return math.floor((latitude + 90) / CELL_DEGREES) * ROW + math.floor(
         (longitude + 180) / CELL_DEGREES
     )
 
 
 def neighbour_cells(latitude: float, longitude: float) -> list[int]:
     centre = cell_of(latitude, longitude)
-    return [centre + row * 2000 + column for row in (-1, 0, 1) for column in (-1, 0, 1)]
+    return [centre + row * ROW + column for row in (-1, 0, 1) for column in (-1, 0, 1)]
 
 
 def candidates(
