@@ -224,26 +224,28 @@ def figure_eight() -> tuple[list[str], list[str | None]]:
 
 
 def ewn_grouping(texts: list[str], threshold: float) -> list[int]:
-    """Online grouping with EWN's text signature bands and similarity."""
+    """Online grouping as the cluster stage does it: a message joins the group whose first
+    message it is most like (found through signature bands), or starts a group."""
     by_band: dict[str, list[int]] = defaultdict(list)
     cluster = list(range(len(texts)))
     for index, text in enumerate(texts):
         signature = bands(text)
-        candidates = {other for band in signature for other in by_band[band]}
+        candidates = {seed for band in signature for seed in by_band[band]}
         best, best_score = None, threshold
-        for other in candidates:
-            score = similarity(text, texts[other])
+        for seed in candidates:
+            score = similarity(text, texts[seed])
             if score >= best_score:
-                best, best_score = other, score
+                best, best_score = seed, score
         if best is not None:
-            cluster[index] = cluster[best]
-        for band in signature:
-            by_band[band].append(index)
+            cluster[index] = best
+        else:
+            for band in signature:
+                by_band[band].append(index)
     return cluster
 
 
 def tfidf_grouping(texts: list[str], threshold: float) -> list[int]:
-    """The baseline: TF-IDF cosine over words, same online grouping."""
+    """The baseline: TF-IDF cosine over words, the same online grouping."""
     documents = [Counter(content_words(text)) for text in texts]
     frequency = Counter(word for doc in documents for word in doc)
     count = len(documents)
@@ -255,17 +257,17 @@ def tfidf_grouping(texts: list[str], threshold: float) -> list[int]:
     by_word: dict[str, list[int]] = defaultdict(list)
     cluster = list(range(count))
     for index, vector in enumerate(vectors):
-        rare = sorted(vector, key=lambda w: frequency[w])[:4]
-        candidates = {other for word in rare for other in by_word[word]}
+        candidates = {seed for word in vector for seed in by_word[word]}
         best, best_score = None, threshold
-        for other in candidates:
-            score = sum(v * vectors[other].get(w, 0.0) for w, v in vector.items())
+        for seed in candidates:
+            score = sum(v * vectors[seed].get(w, 0.0) for w, v in vector.items())
             if score >= best_score:
-                best, best_score = other, score
+                best, best_score = seed, score
         if best is not None:
-            cluster[index] = cluster[best]
-        for word in vector:
-            by_word[word].append(index)
+            cluster[index] = best
+        else:
+            for word in vector:
+                by_word[word].append(index)
     return cluster
 
 
