@@ -321,6 +321,7 @@ def ewn_target(label: str, url: str, workdir: Path, token: str, args) -> Target:
         "EWN_DATABASE_URL": url,
         "EWN_SQLITE_SYNCHRONOUS": args.sqlite_synchronous,
         "EWN_KEYRING_FILE": str(workdir / "keyring.json"),
+        "EWN_WEB_SECRET_KEY": "benchmark-" + "0" * 32,
         "EWN_TWILIO_AUTH_TOKEN": token,
         "EWN_PUBLIC_URL": f"http://127.0.0.1:{port}",
     }

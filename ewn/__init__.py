@@ -11,7 +11,7 @@ from flask import Flask
 
 def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     """Build the application: settings, runtime, translations, blueprints."""
-    from ewn import i18n
+    from ewn import i18n, web
     from ewn.health import bp as health_bp
     from ewn.ingest.webhook import bp as webhook_bp
     from ewn.runtime import Runtime
@@ -19,12 +19,13 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
 
     settings = load_settings(overrides)
     configure_logging(settings.log_level)
-    app = Flask(__name__)
+    app = Flask(__name__, static_folder="web/static", template_folder="web/templates")
     app.config["MAX_CONTENT_LENGTH"] = settings.ingest.max_request_bytes
     app.extensions["ewn"] = Runtime(settings)
     i18n.init_app(app)
     app.register_blueprint(webhook_bp)
     app.register_blueprint(health_bp)
+    web.init_app(app)
     return app
 
 

@@ -366,6 +366,16 @@ CHECKS: dict[str, Callable[[Any], str | None]] = {
     "incidents.repeat_hours": _positive,
     "incidents.coordination_reports": _positive,
     "incidents.coordination_minutes": _positive,
+    "triage.review_minutes_critical": _positive,
+    "triage.review_minutes_high": _positive,
+    "triage.review_minutes_medium": _positive,
+    "triage.review_minutes_low": _positive,
+    "web.tile_url": lambda value: (
+        None if not value or "{z}" in value else ("must contain {z}, {x} and {y}")
+    ),
+    "web.lockout_failures": _positive,
+    "web.lockout_minutes": _positive,
+    "web.queue_refresh_seconds": _positive,
     "worker.lease_seconds": _positive,
     "worker.poll_seconds": _positive,
     "worker.batch_size": _positive,
@@ -385,6 +395,13 @@ def _check_combination(settings: Settings) -> None:
             None,
             "public_url",
             "required when Twilio is configured: webhook signatures are checked against it",
+        )
+    if not settings.web.secret_key or len(settings.web.secret_key) < 32:
+        raise ConfigError(
+            "settings",
+            None,
+            "web.secret_key",
+            "required outside demo mode: at least 32 random characters",
         )
     if not settings.keyring_file:
         raise ConfigError(

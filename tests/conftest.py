@@ -169,6 +169,7 @@ def overrides(tmp_path, database_url, keyring_file, fake_twilio) -> dict:
         "twilio.api_base_url": fake_twilio.url,
         "twilio.sms_from": "+15005550006",
         "twilio.timeout_seconds": 2,
+        "web.secret_key": "test-secret-key-" + "0" * 32,
         "worker.retry_base_seconds": 0.01,
         "worker.retry_max_seconds": 0.05,
     }

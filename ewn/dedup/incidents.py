@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from ewn.dedup.text import similarity
 from ewn.models import Incident, MonitorIdentity, Report, utcnow
 from ewn.store import incidents as store
+from ewn.triage import priority
 
 TRUST_WEIGHT = {"high": 1.5, "normal": 1.0, "low": 0.5}
 UNVERIFIED_WEIGHT = 0.3
@@ -58,6 +59,10 @@ def refresh(session: Session, rt, incident: Incident) -> None:
         incident.event_end = incident.event_start
     _place(session, incident, reports)
     _corroboration(session, rt, incident, reports)
+    monitors = store.monitors_of(session, {r.monitor_id for r in reports if r.monitor_id})
+    trusted = [m.trust for m in monitors.values() if m.status == "active"]
+    best = max(trusted, key=lambda t: priority.TRUST_POINTS.get(t, 0), default=None)
+    priority.refresh(incident, reports, best, rt.settings)
 
 
 def _place(session: Session, incident: Incident, reports: list[Report]) -> None:

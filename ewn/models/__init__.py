@@ -1,18 +1,19 @@
 """SQLAlchemy models, one module per aggregate."""
 
 from ewn.models.base import Base, utcnow
-from ewn.models.incident import Incident, IncidentDecision, IncidentSignature
+from ewn.models.incident import Incident, IncidentDecision, IncidentNote, IncidentSignature
 from ewn.models.location import LocationCorrection, ReportArea
 from ewn.models.message import InboundMedia, InboundMessage
 from ewn.models.monitor import InviteCode, Monitor, MonitorIdentity, OptOut
 from ewn.models.outbox import DeliveryEvent, OutboundMessage
 from ewn.models.place import AdminArea, GeocodeCache, Place, PlaceName, PlaceNameVariant
 from ewn.models.report import Report
-from ewn.models.staff import StaffUser
+from ewn.models.staff import AuditEntry, StaffArea, StaffUser
 from ewn.models.work import WorkItem
 
 __all__ = [
     "AdminArea",
+    "AuditEntry",
     "Base",
     "DeliveryEvent",
     "GeocodeCache",
@@ -20,6 +21,7 @@ __all__ = [
     "InboundMessage",
     "Incident",
     "IncidentDecision",
+    "IncidentNote",
     "IncidentSignature",
     "InviteCode",
     "LocationCorrection",
@@ -32,6 +34,7 @@ __all__ = [
     "PlaceNameVariant",
     "Report",
     "ReportArea",
+    "StaffArea",
     "StaffUser",
     "WorkItem",
     "utcnow",

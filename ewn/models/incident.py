@@ -14,7 +14,11 @@ class Incident(Base):
     """An event, as the reports about it describe it (recomputed when they change)."""
 
     __tablename__ = "incidents"
-    __table_args__ = (Index("ix_incidents_block", "day_bucket", "cell"),)
+    __table_args__ = (
+        Index("ix_incidents_block", "day_bucket", "cell"),
+        Index("ix_incidents_queue", "triage_status", "priority_score"),
+        Index("ix_incidents_area_queue", "area_id", "triage_status", "priority_score"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     reference: Mapped[str] = mapped_column(String(16), unique=True)
@@ -44,6 +48,29 @@ class Incident(Base):
     flags: Mapped[list] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Triage: new, claimed, verified, dismissed, escalated; why dismissed; who works on it.
+    triage_status: Mapped[str] = mapped_column(String(12), default="new")
+    dismiss_reason: Mapped[str | None] = mapped_column(String(16))
+    assigned_to_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
+    # Priority 0..100, its band (critical, high, medium, low) and when staff must look at it.
+    priority_score: Mapped[float] = mapped_column(default=0.0)
+    priority_band: Mapped[str] = mapped_column(String(10), default="low")
+    review_due_at: Mapped[datetime | None]
+    reviewed_at: Mapped[datetime | None]
+    # Mentions children, women, camps...: people at particular risk.
+    vulnerable: Mapped[bool] = mapped_column(default=False)
+
+
+class IncidentNote(Base):
+    """A staff note on an incident."""
+
+    __tablename__ = "incident_notes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("staff_users.id"))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class IncidentSignature(Base):

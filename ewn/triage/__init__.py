@@ -1,0 +1,1 @@
+"""Triage: incident priority and the staff's work on the queue."""

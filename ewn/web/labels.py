@@ -1,0 +1,68 @@
+"""Words stored as codes (roles, bands, statuses, reasons) as people read them."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+LABELS = {
+    # roles
+    "admin": _l("admin"),
+    "triage": _l("triage"),
+    "mediator": _l("mediator"),
+    "committee": _l("committee"),
+    # priority bands
+    "critical": _l("critical"),
+    "high": _l("high"),
+    "medium": _l("medium"),
+    "low": _l("low"),
+    # triage statuses and actions
+    "new": _l("new"),
+    "claimed": _l("claimed"),
+    "verified": _l("verified"),
+    "escalated": _l("escalated"),
+    "dismissed": _l("dismissed"),
+    "created": _l("created"),
+    "joined": _l("joined"),
+    "moved": _l("moved"),
+    "merged": _l("merged"),
+    "split": _l("split"),
+    "categorised": _l("categorised"),
+    "replied": _l("replied to the monitor"),
+    "note": _l("note"),
+    "claim": _l("claimed"),
+    "verify": _l("verified"),
+    "escalate": _l("escalated"),
+    "dismiss": _l("dismissed"),
+    "merge_into": _l("merged"),
+    "split_report": _l("split"),
+    "categories": _l("categorised"),
+    "place": _l("place set"),
+    "reply": _l("replied to the monitor"),
+    "refused": _l("access refused"),
+    # dismissal reasons
+    "false": _l("false"),
+    "rumour": _l("rumour"),
+    "duplicate": _l("duplicate"),
+    "not_an_incident": _l("not an incident"),
+    # flags
+    "possible_coordination": _l("possible coordinated reporting"),
+    "empty": _l("no reports left"),
+    # monitors
+    "active": _l("active"),
+    "unverified": _l("unverified"),
+    "suspended": _l("suspended"),
+    "normal": _l("normal"),
+    # how a place was found
+    "text": _l("from the text"),
+    "whatsapp": _l("WhatsApp location"),
+    "ask_back": _l("monitor's answer"),
+    "monitor_home": _l("monitor's home"),
+    "geocoder": _l("online geocoder"),
+    "staff": _l("set by staff"),
+}
+
+
+def label(code: str | None) -> str:
+    if not code:
+        return ""
+    return str(LABELS.get(code, code))

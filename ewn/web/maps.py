@@ -1,0 +1,87 @@
+"""The map of open incidents and the dashboard of counts."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import timedelta
+
+from flask import Blueprint, jsonify, render_template, request
+from flask_login import current_user
+
+from ewn.models import utcnow
+from ewn.runtime import runtime
+from ewn.store import overview
+from ewn.web.access import STAFF, allow, user_areas
+
+bp = Blueprint("maps", __name__)
+
+
+def _areas(session) -> set[int] | None:
+    return None if current_user.role == "admin" else (user_areas(session, current_user.id) or None)
+
+
+def _bbox() -> tuple[float, ...] | None:
+    try:
+        values = tuple(float(v) for v in request.args.get("bbox", "").split(","))
+    except ValueError:
+        return None
+    if len(values) != 4 or not (-90 <= values[0] <= values[2] <= 90):
+        return None
+    return values
+
+
+@bp.get("/map")
+@allow(*STAFF)
+def map_page():
+    settings = runtime().settings.web
+    return render_template(
+        "map.html", tile_url=settings.tile_url, tile_attribution=settings.tile_attribution
+    )
+
+
+@bp.get("/map/data")
+@allow(*STAFF)
+def map_data():
+    band = request.args.get("band") or None
+    with runtime().db.reading() as session:
+        points, truncated = overview.map_points(session, _areas(session), _bbox(), band)
+    return jsonify(
+        {
+            "truncated": truncated,
+            "incidents": [
+                {
+                    "reference": p.reference,
+                    "lat": p.latitude,
+                    "lon": p.longitude,
+                    "radius_km": p.radius_km,
+                    "band": p.priority_band,
+                    "category": p.primary_category,
+                    "place": p.place_name,
+                }
+                for p in points
+            ],
+        }
+    )
+
+
+@bp.get("/dashboard")
+@allow(*STAFF)
+def dashboard():
+    return render_template("dashboard.html")
+
+
+@bp.get("/dashboard/data")
+@allow(*STAFF)
+def dashboard_data():
+    try:
+        days = max(1, min(365, int(request.args.get("days", "30"))))
+    except ValueError:
+        days = 30
+    with runtime().db.reading() as session:
+        rows = overview.counts(session, _areas(session), utcnow() - timedelta(days=days))
+    by_area: dict = defaultdict(lambda: defaultdict(int))
+    by_day: dict = defaultdict(int)
+    for area, category, day, count in rows:
+        by_area[area][category or "OTHER"] += count
+        by_day[str(day)] += count
+    return jsonify({"days": days, "by_area": by_area, "by_day": dict(sorted(by_day.items()))})
