@@ -10,6 +10,7 @@ from sqlalchemy import text
 from ewn.models import utcnow
 from ewn.runtime import runtime
 from ewn.store import work
+from ewn.web.access import public
 
 log = logging.getLogger(__name__)
 bp = Blueprint("health", __name__)
@@ -48,6 +49,7 @@ def check() -> tuple[bool, dict]:
 
 
 @bp.get("/health")
+@public("counts and states only, no personal data")
 def health():
     healthy, report = check()
     return jsonify(report), 200 if healthy else 503

@@ -156,23 +156,27 @@ def fake_twilio():
     server.server_close()
 
 
-@pytest.fixture
-def overrides(tmp_path, database_url, keyring_file, fake_twilio) -> dict:
+def app_settings(data_dir: Path, database_url: str, keyring_file: Path, twilio_url: str) -> dict:
     """Settings for a test app: real keyring, Twilio pointed at the fake API."""
     return {
-        "data_dir": str(tmp_path / "data"),
+        "data_dir": str(data_dir),
         "database_url": database_url,
         "keyring_file": str(keyring_file),
         "public_url": PUBLIC_URL,
         "twilio.account_sid": ACCOUNT_SID,
         "twilio.auth_token": AUTH_TOKEN,
-        "twilio.api_base_url": fake_twilio.url,
+        "twilio.api_base_url": twilio_url,
         "twilio.sms_from": "+15005550006",
         "twilio.timeout_seconds": 2,
         "web.secret_key": "test-secret-key-" + "0" * 32,
         "worker.retry_base_seconds": 0.01,
         "worker.retry_max_seconds": 0.05,
     }
+
+
+@pytest.fixture
+def overrides(tmp_path, database_url, keyring_file, fake_twilio) -> dict:
+    return app_settings(tmp_path / "data", database_url, keyring_file, fake_twilio.url)
 
 
 @pytest.fixture

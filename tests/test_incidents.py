@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import secrets
 from datetime import timedelta
 
 import pytest
@@ -14,21 +13,8 @@ from ewn.cli import main
 from ewn.models import InboundMessage, Incident, IncidentDecision, Monitor, Report
 from ewn.registry import NewIdentity, add
 from ewn.store import work
-from tests.conftest import drain, load_fixture, post_signed
-
-PATH = "/webhooks/twilio/messages"
-
-
-def send(client, body: str, phone: str = "+254712345678") -> None:
-    params = dict(
-        load_fixture("inbound__sms"), Body=body, From=phone, MessageSid="SM" + secrets.token_hex(16)
-    )
-    assert post_signed(client, PATH, params).status_code == 200
-
-
-def enrol(rt, phone: str, trust: str = "normal", **fields) -> Monitor:
-    with rt.db.session() as session:
-        return add(session, rt, NewIdentity(phone, trust=trust, **fields))
+from tests.builders import enrol, send
+from tests.conftest import drain
 
 
 def reports(rt) -> list[Report]:

@@ -92,7 +92,7 @@ def test_bad_environment_variables_are_errors(name, value, problem):
 
 
 def test_production_needs_a_keyring_and_a_public_url():
-    with pytest.raises(ConfigError, match="web.secret_key: required outside demo mode"):
+    with pytest.raises(ConfigError, match=r"web\.secret_key: required outside demo mode"):
         load_settings(environ={})
     with pytest.raises(ConfigError, match="keyring_file: required outside demo mode"):
         load_settings({"web.secret_key": "k" * 40}, environ={})

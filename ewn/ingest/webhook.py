@@ -18,9 +18,11 @@ from ewn.delivery import status as delivery_status
 from ewn.ingest.record import message_row
 from ewn.models import utcnow
 from ewn.runtime import Runtime, runtime
+from ewn.web.access import public
 
 log = logging.getLogger(__name__)
 bp = Blueprint("webhooks", __name__, url_prefix="/webhooks/twilio")
+SIGNED = "Twilio only: requests without a valid X-Twilio-Signature are refused"
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 
 
@@ -81,16 +83,19 @@ def _receive(source: str) -> Response:
 
 
 @bp.post("/messages")
+@public(SIGNED)
 def incoming_message() -> Response:
     return _receive("webhook")
 
 
 @bp.post("/messages/fallback")
+@public(SIGNED)
 def incoming_message_fallback() -> Response:
     return _receive("fallback")
 
 
 @bp.post("/status")
+@public(SIGNED)
 def status_callback() -> Response:
     rt = runtime()
     verified = verified_form(rt)

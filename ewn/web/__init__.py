@@ -76,6 +76,10 @@ def init_app(app: Flask) -> None:
         app.register_error_handler(code, _error_page)
     app.register_error_handler(CSRFError, _csrf_failed)
 
+    from ewn.web.access import record_refusals
+
+    app.after_request(record_refusals)
+
     @app.after_request
     def security_headers(response):
         response.headers.setdefault("X-Content-Type-Options", "nosniff")

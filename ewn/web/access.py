@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import abort, request
+from flask import abort, g, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -31,7 +31,7 @@ def allow(*roles: str):
 
                 return login_manager.unauthorized()
             if current_user.role not in roles:
-                abort(403, _("Your role does not allow this."))
+                refuse(_("Your role does not allow this."), "route", request.path, "role")
             return view(*args, **kwargs)
 
         guarded.access = tuple(roles)
@@ -67,8 +67,7 @@ def incident_or_403(session: Session, reference: str) -> Incident:
     if incident is None:
         abort(404, _("No incident %(reference)s.", reference=reference))
     if not can_see(session, incident):
-        audit(session, "refused", "incident", reference, {"reason": "outside areas"})
-        abort(403, _("This incident is outside your admin areas."))
+        refuse(_("This incident is outside your admin areas."), "incident", reference, "areas")
     return incident
 
 
@@ -91,3 +90,21 @@ def audit(
             ip=request.remote_addr if request else None,
         )
     )
+
+
+def refuse(message: str, target_type: str, target: str, reason: str):
+    """Refuse with 403 and a clear message. The refusal is audited after the request's own
+    transaction has been rolled back (see record_refusals)."""
+    g.setdefault("refusals", []).append((target_type, target, reason))
+    abort(403, message)
+
+
+def record_refusals(response):
+    refusals = g.pop("refusals", None)
+    if refusals:
+        from ewn.runtime import runtime
+
+        with runtime().db.session() as session:
+            for target_type, target, reason in refusals:
+                audit(session, "refused", target_type, target, {"reason": reason})
+    return response

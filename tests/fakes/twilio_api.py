@@ -192,7 +192,7 @@ def start(account_sid: str, auth_token: str) -> tuple[FakeTwilio, ThreadingHTTPS
     fake = FakeTwilio(account_sid, auth_token)
     server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(fake))
     server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True).start()
     fake.url = f"http://127.0.0.1:{server.server_address[1]}"
     return fake, server
 
