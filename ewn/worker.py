@@ -17,10 +17,11 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
+from ewn.models import utcnow
 from ewn.runtime import Runtime
 from ewn.store import work
 from ewn.store.work import Claimed
@@ -127,6 +128,7 @@ class Worker:
         self.name = name or worker_name()
         self.stopping = threading.Event()
         self._last_spool_check = 0.0
+        self._aged_until = None
 
     def run_item(self, item: Claimed) -> str:
         """Run one claimed item; returns what became of it."""
@@ -160,6 +162,7 @@ class Worker:
     def run_once(self) -> int:
         """Claim and run one batch; returns how many items were claimed."""
         self.flush_spool_if_due()
+        self.rescore_if_due()
         with self.runtime.db.session() as session:
             items = work.claim(
                 session,
@@ -173,6 +176,23 @@ class Worker:
                 break  # unstarted items come back to the queue when their lease expires
             self.run_item(item)
         return len(items)
+
+    def rescore_if_due(self, every: timedelta = timedelta(minutes=1)) -> int:
+        """Re-score incidents whose age crossed a recency step since the last look."""
+        from ewn.triage import ageing
+
+        now = utcnow()
+        if self._aged_until is None:
+            self._aged_until = now - ageing.lookback()
+        if now - self._aged_until < every:
+            return 0
+        try:
+            done = ageing.rescore_aged(self.runtime, self._aged_until, now)
+        except Exception as exc:
+            log.warning("incidents not re-scored yet: %s", type(exc).__name__)
+            return 0
+        self._aged_until = now
+        return done
 
     def flush_spool_if_due(self, every: float = 2.0) -> int:
         now = time.monotonic()

@@ -270,6 +270,12 @@ def test_incidents_list_json(client, rt, cli):
     assert row["primary_category"] == "KILLING" and row["victims"] == 5
     assert row["place"]["name"] == "Kipkelion" and row["place"]["area"]["name"] == "Kericho"
     assert row["corroboration"]["monitors"] == 2
+    triage = row["triage"]
+    assert triage["status"] == "new" and triage["overdue"] is False
+    assert triage["priority"]["band"] in ("critical", "high"), triage
+    assert triage["review_due_at"] > row["reports"][0]["received_at"]
+    table = cli("incidents", "list")
+    assert triage["priority"]["band"] in table.output and "new" in table.output
     assert {d["action"] for d in row["decisions"]} == {"created", "joined"}
     assert all(r["messages"][0]["external_id"].startswith("SM") for r in row["reports"])
     assert "712345678" not in json.dumps(row)

@@ -15,10 +15,11 @@ from ewn.dedup.staff import (
     split,
 )
 from ewn.geo.locate import area_names
-from ewn.models import AdminArea, InboundMessage, IncidentDecision, Monitor
+from ewn.models import AdminArea, InboundMessage, IncidentDecision, Monitor, StaffUser
 from ewn.refs import normalise_reference
 from ewn.store import incidents as store
 from ewn.store import reports as report_store
+from ewn.triage.priority import overdue
 
 
 def incident_row(session, incident) -> dict:
@@ -56,6 +57,19 @@ def incident_row(session, incident) -> dict:
             "weighted": incident.corroboration,
         },
         "flags": incident.flags,
+        "triage": {
+            "status": incident.triage_status,
+            "dismissed_as": incident.dismiss_reason,
+            "priority": {"score": incident.priority_score, "band": incident.priority_band},
+            "review_due_at": iso(incident.review_due_at),
+            "overdue": overdue(incident),
+            "assigned_to": session.scalar(
+                select(StaffUser.username).where(StaffUser.id == incident.assigned_to_id)
+            )
+            if incident.assigned_to_id
+            else None,
+            "vulnerable_people": incident.vulnerable,
+        },
         "reports": [
             {
                 "reference": r.reference,
@@ -116,12 +130,18 @@ def register(main: click.Group) -> None:
                 row["place_name"] = row["place"]["name"]
                 row["reports_count"] = len(row["reports"])
                 row["monitors"] = row["corroboration"]["monitors"]
+                row["priority"] = row["triage"]["priority"]["band"]
+                row["triage_status"] = row["triage"]["status"]
+                row["review_due_at"] = row["triage"]["review_due_at"]
         emit(
             rows,
             fmt,
             [
                 "reference",
                 "status",
+                "triage_status",
+                "priority",
+                "review_due_at",
                 "primary_category",
                 "severity",
                 "place_name",

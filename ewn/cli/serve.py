@@ -39,13 +39,14 @@ def register(main: click.Group) -> None:
         with app_runtime(overrides) as (app, rt):
             rt.db.upgrade()
             _ensure_gazetteer(rt)
+            accounts = _demo_accounts(rt) if rt.settings.demo else []
             threads = []
             runners = [Worker(rt) for _ in range(workers)]
             for runner in runners:
                 thread = threading.Thread(target=_run_worker, args=(app, runner), daemon=True)
                 thread.start()
                 threads.append(thread)
-            _banner(rt, host, port, workers)
+            _banner(rt, host, port, workers, accounts)
             try:
                 run_simple(host, port, app, threaded=True, use_reloader=False)
             finally:
@@ -89,12 +90,19 @@ def _ensure_gazetteer(rt) -> None:
     click.echo(f"  {result.places} places, {result.areas} admin areas", err=True)
 
 
+def _demo_accounts(rt) -> list:
+    from ewn.staff import demo_accounts
+
+    with rt.db.session() as session:
+        return demo_accounts(session, rt.keyring, rt.settings.data_path)
+
+
 def _run_worker(app, runner) -> None:
     with app.app_context():
         runner.run()
 
 
-def _banner(rt, host: str, port: int, workers: int) -> None:
+def _banner(rt, host: str, port: int, workers: int, accounts: list) -> None:
     settings = rt.settings
     lines = [
         f"EWN is running on http://{host}:{port}/ with {workers} worker thread(s).",
@@ -111,5 +119,8 @@ def _banner(rt, host: str, port: int, workers: int) -> None:
             f"  try it:     ewn simulate --demo --url http://{host}:{port} "
             '"Armed men near the market"',
             "              ewn --demo reports list",
+            f"  phone:      http://{host}:{port}/  (type as a monitor)",
+            f"  staff:      http://{host}:{port}/login  (the code page shows the code in the demo)",
         ]
+        lines += [f"              {user:<10} password {pw}" for user, _role, pw in accounts]
     click.echo("\n".join(lines), err=True)

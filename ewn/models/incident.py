@@ -18,6 +18,8 @@ class Incident(Base):
         Index("ix_incidents_block", "day_bucket", "cell"),
         Index("ix_incidents_queue", "triage_status", "priority_score"),
         Index("ix_incidents_area_queue", "area_id", "triage_status", "priority_score"),
+        # incidents whose recency points change: see ewn/triage/ageing.py
+        Index("ix_incidents_ageing", "status", "event_end"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -16,6 +16,9 @@ from ewn.text import fold
 
 BANDS = (("critical", 70.0), ("high", 50.0), ("medium", 30.0), ("low", 0.0))
 TRUST_POINTS = {"high": 10.0, "normal": 6.0, "low": 2.0}
+# Points for an event younger than each step (see ewn/triage/ageing.py).
+RECENCY_STEPS = (timedelta(hours=6), timedelta(hours=24), timedelta(hours=72))
+RECENCY_POINTS = (15.0, 10.0, 5.0)
 VULNERABLE = re.compile(
     r"\b(child|children|kids?|girls?|boys?|women|woman|pregnant|pupils?|school|elderly|"
     r"disabled|camp|camps|refugees?|idps?|watoto|mtoto|wasichana|msichana|wanawake|mwanamke|"
@@ -40,12 +43,8 @@ def score(
     points += min(20.0, 7.0 * (incident.corroboration or 0.0))
     points += TRUST_POINTS.get(best_trust or "", 0.0)
     age = now - incident.event_end
-    points += (
-        15.0
-        if age < timedelta(hours=6)
-        else 10.0
-        if age < timedelta(hours=24)
-        else (5.0 if age < timedelta(hours=72) else 0.0)
+    points += next(
+        (p for step, p in zip(RECENCY_STEPS, RECENCY_POINTS, strict=True) if age < step), 0.0
     )
     if incident.vulnerable:
         points += 10.0

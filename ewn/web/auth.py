@@ -94,9 +94,9 @@ def login():
 def totp():
     if PENDING not in session:
         return redirect(url_for("auth.login"))
-    if request.method == "GET":
-        return render_template("totp.html")
     rt = runtime()
+    if request.method == "GET":
+        return render_template("totp.html", demo_code=_demo_code(rt, session[PENDING]))
     with rt.db.session() as db:
         user = db.get(StaffUser, session[PENDING])
         if user is None or not user.active or user.totp_secret_enc is None:
@@ -113,6 +113,17 @@ def totp():
             return render_template("totp.html"), 401
         _signed_in(db, user, step)
     return redirect(safe_next(request.args.get("next")) or url_for("queue.queue"))
+
+
+def _demo_code(rt, user_id: int) -> str | None:
+    """Demo mode only: the current code, so the demo needs no authenticator app."""
+    if not rt.settings.demo:
+        return None
+    with rt.db.reading() as db:
+        user = db.get(StaffUser, user_id)
+        if user is None or user.totp_secret_enc is None:
+            return None
+        return pyotp.TOTP(rt.keyring.decrypt(user.totp_secret_enc, "staff.totp")).now()
 
 
 def safe_next(target: str | None) -> str | None:

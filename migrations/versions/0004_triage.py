@@ -93,6 +93,7 @@ def upgrade() -> None:
         batch_op.create_index(
             "ix_incidents_queue", ["triage_status", "priority_score"], unique=False
         )
+        batch_op.create_index("ix_incidents_ageing", ["status", "event_end"], unique=False)
         batch_op.create_foreign_key(
             batch_op.f("fk_incidents_assigned_to_id_staff_users"),
             "staff_users",
@@ -123,6 +124,7 @@ def downgrade() -> None:
             batch_op.f("fk_incidents_assigned_to_id_staff_users"), type_="foreignkey"
         )
         batch_op.drop_index("ix_incidents_queue")
+        batch_op.drop_index("ix_incidents_ageing")
         batch_op.drop_index("ix_incidents_area_queue")
         batch_op.drop_column("vulnerable")
         batch_op.drop_column("reviewed_at")
