@@ -61,6 +61,7 @@ MATRIX = {
     ("GET", "/incidents/<reference>"): "L Y Y Y N Y N Y",
     ("POST", "/incidents/<reference>/note"): "L Y Y Y N Y N Y",
     ("POST", "/incidents/<reference>/claim"): "L Y Y Y N N N N",
+    ("POST", "/incidents/<reference>/assign"): "L Y Y Y N N N N",
     ("POST", "/incidents/<reference>/verify"): "L Y Y Y N N N N",
     ("POST", "/incidents/<reference>/dismiss"): "L Y Y Y N N N N",
     ("POST", "/incidents/<reference>/escalate"): "L Y Y Y N N N N",
@@ -80,6 +81,7 @@ FORMS = {
     "/incidents/<reference>/verify": {"reason": "two monitors"},
     "/incidents/<reference>/dismiss": {"as": "rumour"},
     "/incidents/<reference>/merge": {"other": "{other}"},
+    "/incidents/<reference>/assign": {"to": "{assignee}"},
     "/incidents/<reference>/reports/<report_reference>/categories": {"category": "ARSON"},
     "/incidents/<reference>/reports/<report_reference>/place": {"place": "Naivasha"},
     "/incidents/<reference>/reports/<report_reference>/reply": {"text": "Are you safe?"},
@@ -118,6 +120,7 @@ def prepared(tmp_path_factory, sqlite_template, keyring_file):
         "report_reference": report.reference,
         "pseudonym": monitor.pseudonym,
         "other": other.reference,
+        "assignee": str(users["triage_nakuru"]),
     }
     return folder / "ewn.db", users, values
 

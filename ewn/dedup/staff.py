@@ -6,6 +6,7 @@ cluster stage again, and categories a staff member set are never reclassified.
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -22,16 +23,16 @@ class StaffError(ValueError):
 def incident_by_reference(session: Session, reference: str) -> Incident:
     incident = session.scalar(select(Incident).where(Incident.reference == reference.upper()))
     if incident is None:
-        raise StaffError(f"no incident {reference}")
+        raise StaffError(_("no incident %(reference)s", reference=reference))
     return incident
 
 
 def merge(session: Session, rt, into: Incident, other: Incident, staff: str, why: str) -> int:
     """Move every report of other into into; returns how many moved."""
     if into.id == other.id:
-        raise StaffError("an incident cannot be merged into itself")
+        raise StaffError(_("an incident cannot be merged into itself"))
     if other.status == "merged" or into.status == "merged":
-        raise StaffError("merge into or from an incident that was already merged")
+        raise StaffError(_("merge into or from an incident that was already merged"))
     moved = store.reports_of(session, other.id)
     for report in moved:
         report.incident_id, report.placement = into.id, "staff"
@@ -88,10 +89,14 @@ def categorise(
     unknown = [c for c in categories if c not in rt.taxonomy.categories]
     if unknown:
         raise StaffError(
-            f"unknown categories: {', '.join(unknown)} (known: {', '.join(rt.taxonomy.categories)})"
+            _(
+                "unknown categories: %(unknown)s (known: %(known)s)",
+                unknown=", ".join(unknown),
+                known=", ".join(rt.taxonomy.categories),
+            )
         )
     if primary not in categories:
-        raise StaffError("the primary category must be one of the categories")
+        raise StaffError(_("the primary category must be one of the categories"))
     before = {"categories": report.categories, "primary": report.primary_category}
     report.categories, report.primary_category = categories, primary
     report.severity = max(rt.taxonomy.severity(c) for c in categories)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from ewn.geo.distance import km
@@ -27,13 +28,13 @@ def find_place(session: Session, wanted: str) -> Place:
     if wanted.isdigit():
         place = place_store.by_source_id(session, int(wanted))
         if place is None:
-            raise CorrectionError(f"no place with GeoNames id {wanted}")
+            raise CorrectionError(_("no place with GeoNames id %(id)s", id=wanted))
         return place
     key = joined(name_key(wanted))
     ids = {place_id for _, place_id, _ in place_store.names_by_joined(session, [key])}
     places = sorted(place_store.places_by_id(session, ids).values(), key=lambda p: -p.population)
     if not places:
-        raise CorrectionError(f"no place named {wanted!r}")
+        raise CorrectionError(_("no place named %(name)r", name=wanted))
     places.sort(key=lambda p: (p.feature_class != "P", -p.population))
     # Namesakes a few hundred metres apart (a village listed twice) are one place.
     if any(
@@ -46,7 +47,12 @@ def find_place(session: Session, wanted: str) -> Place:
             for p in places[:8]
         )
         raise CorrectionError(
-            f"{len(places)} places are named {wanted!r}; give the GeoNames id instead: {listed}"
+            _(
+                "%(count)s places are named %(name)r; give the GeoNames id instead: %(listed)s",
+                count=len(places),
+                name=wanted,
+                listed=listed,
+            )
         )
     return places[0]
 
@@ -84,7 +90,7 @@ def correct(
     elif latitude is not None and longitude is not None:
         fix = Fix(latitude, longitude, "staff", 1.0, 0.5, wording=wording)
     else:
-        raise CorrectionError("give a place or coordinates")
+        raise CorrectionError(_("give a place or coordinates"))
     apply(session, report, fix, Reading())
     correction = LocationCorrection(
         report_id=report.id,

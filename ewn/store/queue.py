@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ewn.models import AdminArea, Incident
+from ewn.models import AdminArea, Incident, StaffUser
 
 NEEDS_ATTENTION = ("new", "claimed")
 TRIAGE_STATUSES = ("new", "claimed", "verified", "escalated", "dismissed")
@@ -66,3 +66,11 @@ def areas(session: Session, ids: set[int] | None = None) -> list[AdminArea]:
     if ids:
         query = query.where(AdminArea.id.in_(ids))
     return list(session.scalars(query))
+
+
+def staff_names(session: Session, ids: set[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    return dict(
+        session.execute(select(StaffUser.id, StaffUser.username).where(StaffUser.id.in_(ids))).all()
+    )

@@ -58,6 +58,14 @@ def claim(session: Session, rt, incident: Incident, user) -> None:
     _decide(session, incident, "claimed", user)
 
 
+def assign(session: Session, rt, incident: Incident, user, assignee) -> None:
+    """Give the incident to another staff member (who must be able to work on it)."""
+    incident.assigned_to_id = assignee.id
+    if incident.triage_status == "new":
+        incident.triage_status = "claimed"
+    _decide(session, incident, "assigned", user, None, {"to": assignee.username})
+
+
 def verify(session: Session, rt, incident: Incident, user, reason: str | None) -> None:
     incident.triage_status = "verified"
     _reviewed(session, rt, incident)

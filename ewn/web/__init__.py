@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import secrets
 
-from flask import Flask, g, render_template, request
+from flask import Flask, render_template, request
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -60,7 +61,8 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def page_context():
-        language = getattr(g, "language", settings.deployment.default_language)
+        locale = get_locale()  # runs choose_language once per request
+        language = locale.language if locale else settings.deployment.default_language
         return {
             "language": language,
             "direction": "rtl" if language in RTL else "ltr",
@@ -150,5 +152,4 @@ def choose_language() -> str:
         language = current_user.language
     else:
         language = request.accept_languages.best_match(offered) if request else None
-    g.language = language or settings.deployment.default_language
-    return g.language
+    return language or settings.deployment.default_language

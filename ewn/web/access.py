@@ -55,11 +55,16 @@ def user_areas(session: Session, user_id: int) -> set[int]:
     return set(session.scalars(select(StaffArea.area_id).where(StaffArea.user_id == user_id)))
 
 
-def can_see(session: Session, incident: Incident) -> bool:
-    if current_user.role == ADMIN:
+def covers(session: Session, user, area_id: int | None) -> bool:
+    """Whether the user's jurisdiction includes the admin area."""
+    if user.role == ADMIN:
         return True
-    areas = user_areas(session, current_user.id)
-    return not areas or incident.area_id in areas
+    areas = user_areas(session, user.id)
+    return not areas or area_id in areas
+
+
+def can_see(session: Session, incident: Incident) -> bool:
+    return covers(session, current_user, incident.area_id)
 
 
 def incident_or_403(session: Session, reference: str) -> Incident:

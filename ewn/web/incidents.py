@@ -25,7 +25,7 @@ from ewn.store import work as work_store
 from ewn.triage import actions
 from ewn.triage.actions import ActionError
 from ewn.triage.priority import overdue
-from ewn.web.access import STAFF, WORKERS, allow, audit, can_see, incident_or_403
+from ewn.web.access import STAFF, WORKERS, allow, audit, can_see, covers, incident_or_403
 
 bp = Blueprint("incidents", __name__, url_prefix="/incidents")
 
@@ -73,11 +73,22 @@ def show(reference: str):
             taxonomy=rt.taxonomy,
             reasons=actions.DISMISS_REASONS,
             settings=rt.settings,
+            assignees=assignees(session, incident) if current_user.role in WORKERS else [],
             assigned=session.get(StaffUser, incident.assigned_to_id)
             if incident.assigned_to_id
             else None,
         )
     return page
+
+
+def assignees(session, incident) -> list[StaffUser]:
+    """Active admin and triage staff whose jurisdiction covers the incident."""
+    everyone = session.scalars(
+        select(StaffUser)
+        .where(StaffUser.active.is_(True), StaffUser.role.in_(WORKERS))
+        .order_by(StaffUser.username)
+    )
+    return [u for u in everyone if covers(session, u, incident.area_id)]
 
 
 def _history(session, incident) -> list[dict]:
@@ -140,6 +151,20 @@ def claim(reference: str):
         lambda s, rt, i: actions.claim(s, rt, i, current_user),
         lambda: _("You are working on this incident."),
     )
+
+
+@bp.post("/<reference>/assign")
+@allow(*WORKERS)
+def assign(reference: str):
+    wanted = request.form.get("to", "")
+
+    def work(session, rt, incident):
+        assignee = session.get(StaffUser, int(wanted)) if wanted.isdigit() else None
+        if assignee is None or assignee not in assignees(session, incident):
+            raise ActionError(_("Choose someone who works on this incident's area."))
+        actions.assign(session, rt, incident, current_user, assignee)
+
+    return _act(reference, work, lambda: _("Incident assigned."))
 
 
 @bp.post("/<reference>/verify")

@@ -30,6 +30,8 @@ LABELS = {
     "replied": _l("replied to the monitor"),
     "note": _l("note"),
     "claim": _l("claimed"),
+    "assign": _l("assigned"),
+    "assigned": _l("assigned"),
     "verify": _l("verified"),
     "escalate": _l("escalated"),
     "dismiss": _l("dismissed"),

@@ -11,7 +11,7 @@ from ewn.models import utcnow
 from ewn.runtime import runtime
 from ewn.store import queue as store
 from ewn.triage.priority import overdue
-from ewn.web.access import STAFF, allow, user_areas
+from ewn.web.access import STAFF, WORKERS, allow, user_areas
 
 bp = Blueprint("queue", __name__)
 PERIODS = {"24h": timedelta(hours=24), "7d": timedelta(days=7), "30d": timedelta(days=30)}
@@ -54,6 +54,10 @@ def _context(session):
         "taxonomy": rt.taxonomy,
         "areas": {a.id: a for a in store.areas(session, flt.areas)},
         "area_names": {a.id: a.name for a in store.areas(session)},
+        "staff_names": store.staff_names(
+            session, {i.assigned_to_id for i in incidents if i.assigned_to_id}
+        ),
+        "can_claim": current_user.role in WORKERS,
         "refresh": rt.settings.web.queue_refresh_seconds,
         "now": now,
     }

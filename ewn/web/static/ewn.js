@@ -9,6 +9,7 @@
 
   var table = document.getElementById("queue");
   var selected = -1;
+  var claim = null;
   function rows() { return Array.prototype.slice.call(document.querySelectorAll("#queue-rows tr[data-href]")); }
   function select(index) {
     var all = rows();
@@ -23,8 +24,7 @@
       if (row && event.target.tagName !== "A") { window.location = row.dataset.href; }
     });
     var seconds = parseInt(table.dataset.seconds, 10) || 15;
-    setInterval(function () {
-      if (document.hidden) { return; }
+    var refresh = function () {
       fetch(table.dataset.refresh + window.location.search, { credentials: "same-origin" })
         .then(function (response) { return response.ok ? response.text() : null; })
         .then(function (html) {
@@ -33,7 +33,14 @@
           if (selected >= 0) { select(selected); }
         })
         .catch(function () { /* offline for a moment: try again next time */ });
-    }, seconds * 1000);
+    };
+    setInterval(function () { if (!document.hidden) { refresh(); } }, seconds * 1000);
+    claim = function (row) {
+      var token = document.querySelector("meta[name='csrf-token']");
+      var body = new URLSearchParams({ csrf_token: token ? token.content : "" });
+      fetch(row.dataset.claim, { method: "POST", body: body, credentials: "same-origin" })
+        .then(refresh);
+    };
   }
 
   document.addEventListener("keydown", function (event) {
@@ -43,6 +50,7 @@
       if (event.key === "j") { select(selected + 1); event.preventDefault(); }
       else if (event.key === "k") { select(selected - 1); event.preventDefault(); }
       else if (event.key === "Enter" && selected >= 0) { window.location = rows()[selected].dataset.href; }
+      else if (event.key === "c" && selected >= 0 && rows()[selected].dataset.claim) { claim(rows()[selected]); event.preventDefault(); }
       else if (event.key === "/") { var first = document.querySelector("#filters select"); if (first) { first.focus(); event.preventDefault(); } }
       return;
     }
