@@ -57,7 +57,6 @@ MATRIX = {
     ("GET", "/map"): "L Y Y Y Y Y Y Y",
     ("GET", "/map/data"): "L Y Y Y Y Y Y Y",
     ("GET", "/dashboard"): "L Y Y Y Y Y Y Y",
-    ("GET", "/dashboard/data"): "L Y Y Y Y Y Y Y",
     ("GET", "/incidents/<reference>"): "L Y Y Y N Y N Y",
     ("POST", "/incidents/<reference>/note"): "L Y Y Y N Y N Y",
     ("POST", "/incidents/<reference>/claim"): "L Y Y Y N N N N",

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 
 from ewn.cli.translations import POT, extract_catalog
 from ewn.i18n import TRANSLATIONS
-from ewn.settings import SUPPORTED_LANGUAGES
+from ewn.settings import ROOT, SUPPORTED_LANGUAGES
 
 LANGUAGES = [language for language in SUPPORTED_LANGUAGES if language != "en"]
 
@@ -59,3 +61,31 @@ def test_placeholders_survive_translation(language):
     for message in catalog(language):
         if message.id:
             assert names(message.string) == names(message.id), message.id
+
+
+TEMPLATES = ROOT / "ewn" / "web" / "templates"
+# Words that are the same in every language: the product's name.
+UNTRANSLATED_OK = {"EWN"}
+
+
+def literal_text(source: str) -> list[str]:
+    """Words in a template that no translation call covers: text between tags, and the
+    human-readable attributes (placeholder, aria-label, title, alt). Keys (<kbd>c</kbd>) are
+    the same in every language."""
+    source = re.sub(r"\{#.*?#\}|\{%.*?%\}|\{\{.*?\}\}", " ", source, flags=re.S)
+    found = re.findall(r'(?:placeholder|aria-label|title|alt)="([^"]*)"', source)
+    source = re.sub(r"<script.*?</script>|<style.*?</style>|<kbd>.</kbd>", " ", source, flags=re.S)
+    found += re.sub(r"<[^>]*>", " ", source).split()
+    return [w for w in found if re.search(r"[^\W\d_]", w) and w.strip() not in UNTRANSLATED_OK]
+
+
+@pytest.mark.parametrize("template", sorted(p.name for p in TEMPLATES.glob("*.html")))
+def test_templates_have_no_text_outside_the_catalogs(template):
+    assert literal_text((TEMPLATES / template).read_text(encoding="utf-8")) == []
+
+
+def test_the_literal_text_check_finds_literal_text():
+    assert literal_text('<p>{{ _("Hello") }} world</p><input placeholder="Name">') == [
+        "Name",
+        "world",
+    ]

@@ -57,3 +57,17 @@ def counts(session: Session, areas: set[int] | None, since: datetime) -> list:
     if areas:
         query = query.where(Incident.area_id.in_(areas))
     return session.execute(query).all()
+
+
+def extent(session: Session, areas: set[int] | None) -> tuple[float, float, float, float] | None:
+    """(south, west, north, east) around the admin areas (all first-level ones if None)."""
+    query = select(
+        func.min(AdminArea.min_lat),
+        func.min(AdminArea.min_lon),
+        func.max(AdminArea.max_lat),
+        func.max(AdminArea.max_lon),
+    ).where(AdminArea.level == 1)
+    if areas:
+        query = query.where(AdminArea.id.in_(areas))
+    row = session.execute(query).one()
+    return tuple(row) if None not in row else None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 
 from flask import Flask, render_template, request
-from flask_babel import get_locale
+from flask_babel import format_number, get_locale
 from flask_babel import gettext as _
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -72,6 +72,7 @@ def init_app(app: Flask) -> None:
             "demo": settings.demo,
             "user": current_user,
             "label": label,
+            "number": format_number,
         }
 
     for code in (400, 403, 404, 405, 429):

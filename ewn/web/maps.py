@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import timedelta
+from datetime import date, timedelta
 
 from flask import Blueprint, jsonify, render_template, request
 from flask_login import current_user
@@ -33,9 +33,14 @@ def _bbox() -> tuple[float, ...] | None:
 @bp.get("/map")
 @allow(*STAFF)
 def map_page():
-    settings = runtime().settings.web
+    rt = runtime()
+    with rt.db.reading() as session:
+        bounds = overview.extent(session, _areas(session))
     return render_template(
-        "map.html", tile_url=settings.tile_url, tile_attribution=settings.tile_attribution
+        "map.html",
+        tile_url=rt.settings.web.tile_url,
+        tile_attribution=rt.settings.web.tile_attribution,
+        bounds=",".join(f"{v:.4f}" for v in bounds) if bounds else "-35,-20,38,52",
     )
 
 
@@ -64,24 +69,31 @@ def map_data():
     )
 
 
+PERIODS = (7, 30, 90, 365)
+
+
 @bp.get("/dashboard")
 @allow(*STAFF)
 def dashboard():
-    return render_template("dashboard.html")
-
-
-@bp.get("/dashboard/data")
-@allow(*STAFF)
-def dashboard_data():
-    try:
-        days = max(1, min(365, int(request.args.get("days", "30"))))
-    except ValueError:
-        days = 30
-    with runtime().db.reading() as session:
+    """Counts per admin area and category, and per day, rendered on the server."""
+    days = request.args.get("days", "30")
+    days = int(days) if days.isdigit() and int(days) in PERIODS else 30
+    rt = runtime()
+    with rt.db.reading() as session:
         rows = overview.counts(session, _areas(session), utcnow() - timedelta(days=days))
     by_area: dict = defaultdict(lambda: defaultdict(int))
     by_day: dict = defaultdict(int)
     for area, category, day, count in rows:
         by_area[area][category or "OTHER"] += count
-        by_day[str(day)] += count
-    return jsonify({"days": days, "by_area": by_area, "by_day": dict(sorted(by_day.items()))})
+        by_day[day if isinstance(day, date) else date.fromisoformat(str(day))] += count
+    categories = sorted({c for counts in by_area.values() for c in counts})
+    return render_template(
+        "dashboard.html",
+        days=days,
+        periods=PERIODS,
+        areas=sorted(by_area.items()),
+        categories=categories,
+        taxonomy=rt.taxonomy,
+        per_day=sorted(by_day.items()),
+        busiest=max(by_day.values(), default=1),
+    )

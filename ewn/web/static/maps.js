@@ -20,7 +20,8 @@
   var all = document.getElementById("incidents-map");
   if (all) {
     var overview = base(all);
-    overview.setView([0.2, 37.5], 6);
+    var edges = all.dataset.bounds.split(",").map(parseFloat);
+    overview.fitBounds([[edges[0], edges[1]], [edges[2], edges[3]]]);
     var layer = L.layerGroup().addTo(overview);
     var note = document.getElementById("map-note");
     function load() {
