@@ -91,8 +91,12 @@ def assignees(session, incident) -> list[StaffUser]:
     return [u for u in everyone if covers(session, u, incident.area_id)]
 
 
+# Audited actions that leave no decision or note of their own.
+AUDIT_ONLY = ("place", "refused")
+
+
 def _history(session, incident) -> list[dict]:
-    """Decisions, notes and audited actions, newest first."""
+    """Decisions, notes, place corrections and refused access, newest first."""
     items = [
         {"at": d.decided_at, "who": d.actor, "what": d.action, "why": d.reason, "detail": d.scores}
         for d in session.scalars(
@@ -116,7 +120,7 @@ def _history(session, incident) -> list[dict]:
         {"at": a.at, "who": a.username, "what": a.action, "why": None, "detail": a.detail}
         for a in session.scalars(
             select(AuditEntry).where(
-                AuditEntry.target == incident.reference, AuditEntry.action != "view"
+                AuditEntry.target == incident.reference, AuditEntry.action.in_(AUDIT_ONLY)
             )
         )
     ]

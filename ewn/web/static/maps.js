@@ -13,6 +13,7 @@
   if (one) {
     var lat = parseFloat(one.dataset.lat), lon = parseFloat(one.dataset.lon);
     var map = base(one);
+    map.setView([lat, lon], 12);
     var circle = L.circle([lat, lon], { radius: parseFloat(one.dataset.radius) || 1000 }).addTo(map);
     L.circleMarker([lat, lon], { radius: 5 }).addTo(map);
     map.fitBounds(circle.getBounds(), { maxZoom: 13 });
