@@ -20,6 +20,20 @@ class Incident(Base):
         Index("ix_incidents_area_queue", "area_id", "triage_status", "priority_score"),
         # incidents whose recency points change: see ewn/triage/ageing.py
         Index("ix_incidents_ageing", "status", "event_end"),
+        # the queue ("all"), the map: open incidents, most urgent first
+        Index("ix_incidents_rank", "status", "priority_score"),
+        Index("ix_incidents_area_rank", "area_id", "status", "priority_score"),
+        # the map of a small area
+        Index("ix_incidents_cell", "cell", "status"),
+        # the dashboard's counts come from this index alone
+        Index(
+            "ix_incidents_counts",
+            "status",
+            "day_bucket",
+            "triage_status",
+            "area_id",
+            "primary_category",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, String, Text
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ewn.models.base import Base, utcnow
@@ -61,6 +61,7 @@ class AuditEntry(Base):
     """Who did or saw what, when: every state change and every view of personal data."""
 
     __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_target", "target", "action"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

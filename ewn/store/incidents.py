@@ -51,6 +51,16 @@ def cell_of(latitude: float | None, longitude: float | None) -> int:
     )
 
 
+def cells_in(south: float, west: float, north: float, east: float, limit: int) -> list[int] | None:
+    """The grid cells a box touches, or None when there are more than limit."""
+    first, last = cell_of(south, west), cell_of(north, east)
+    rows = range(first // ROW, last // ROW + 1)
+    columns = range(first % ROW, last % ROW + 1)
+    if not columns or len(rows) * len(columns) > limit:
+        return None
+    return [row * ROW + column for row in rows for column in columns]
+
+
 def neighbour_cells(latitude: float, longitude: float) -> list[int]:
     centre = cell_of(latitude, longitude)
     return [centre + row * ROW + column for row in (-1, 0, 1) for column in (-1, 0, 1)]

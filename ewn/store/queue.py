@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ewn.models import AdminArea, Incident, StaffUser
+from ewn.triage.priority import band_range
 
 NEEDS_ATTENTION = ("new", "claimed")
 TRIAGE_STATUSES = ("new", "claimed", "verified", "escalated", "dismissed")
@@ -36,8 +37,11 @@ def _query(flt: QueueFilter):
         query = query.where(Incident.primary_category == flt.category)
     if flt.area_id:
         query = query.where(Incident.area_id == flt.area_id)
-    if flt.band:
-        query = query.where(Incident.priority_band == flt.band)
+    scores = band_range(flt.band) if flt.band else None
+    if scores:
+        query = query.where(
+            Incident.priority_score >= scores[0], Incident.priority_score < scores[1]
+        )
     if flt.since:
         query = query.where(Incident.event_end >= flt.since)
     if flt.areas:

@@ -27,6 +27,16 @@ VULNERABLE = re.compile(
 )
 
 
+def band_range(band: str) -> tuple[float, float] | None:
+    """The scores of a band, [low, high), so queries filter on the indexed score; None for
+    an unknown band."""
+    floors = dict(BANDS)
+    if band not in floors:
+        return None
+    above = [floor for _, floor in BANDS if floor > floors[band]]
+    return floors[band], min(above, default=1000.0)
+
+
 def band_of(score: float) -> str:
     return next(name for name, floor in BANDS if score >= floor)
 

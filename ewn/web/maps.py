@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date, timedelta
+from datetime import timedelta
 
 from flask import Blueprint, jsonify, render_template, request
 from flask_login import current_user
@@ -69,7 +69,7 @@ def map_data():
     )
 
 
-PERIODS = (7, 30, 90, 365)
+PERIODS = (7, 30, 90)
 
 
 @bp.get("/dashboard")
@@ -80,12 +80,12 @@ def dashboard():
     days = int(days) if days.isdigit() and int(days) in PERIODS else 30
     rt = runtime()
     with rt.db.reading() as session:
-        rows = overview.counts(session, _areas(session), utcnow() - timedelta(days=days))
+        per_area, per_day = overview.counts(
+            session, _areas(session), utcnow() - timedelta(days=days - 1)
+        )
     by_area: dict = defaultdict(lambda: defaultdict(int))
-    by_day: dict = defaultdict(int)
-    for area, category, day, count in rows:
+    for area, category, count in per_area:
         by_area[area][category or "OTHER"] += count
-        by_day[day if isinstance(day, date) else date.fromisoformat(str(day))] += count
     categories = sorted({c for counts in by_area.values() for c in counts})
     return render_template(
         "dashboard.html",
@@ -94,6 +94,6 @@ def dashboard():
         areas=sorted(by_area.items()),
         categories=categories,
         taxonomy=rt.taxonomy,
-        per_day=sorted(by_day.items()),
-        busiest=max(by_day.values(), default=1),
+        per_day=sorted(per_day),
+        busiest=max((count for _, count in per_day), default=1),
     )

@@ -34,6 +34,7 @@ def upgrade() -> None:
     with op.batch_alter_table("audit_log", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_audit_log_at"), ["at"], unique=False)
         batch_op.create_index(batch_op.f("ix_audit_log_user_id"), ["user_id"], unique=False)
+        batch_op.create_index("ix_audit_log_target", ["target", "action"], unique=False)
 
     op.create_table(
         "staff_areas",
@@ -94,6 +95,16 @@ def upgrade() -> None:
             "ix_incidents_queue", ["triage_status", "priority_score"], unique=False
         )
         batch_op.create_index("ix_incidents_ageing", ["status", "event_end"], unique=False)
+        batch_op.create_index("ix_incidents_rank", ["status", "priority_score"], unique=False)
+        batch_op.create_index(
+            "ix_incidents_area_rank", ["area_id", "status", "priority_score"], unique=False
+        )
+        batch_op.create_index("ix_incidents_cell", ["cell", "status"], unique=False)
+        batch_op.create_index(
+            "ix_incidents_counts",
+            ["status", "day_bucket", "triage_status", "area_id", "primary_category"],
+            unique=False,
+        )
         batch_op.create_foreign_key(
             batch_op.f("fk_incidents_assigned_to_id_staff_users"),
             "staff_users",
@@ -125,6 +136,10 @@ def downgrade() -> None:
         )
         batch_op.drop_index("ix_incidents_queue")
         batch_op.drop_index("ix_incidents_ageing")
+        batch_op.drop_index("ix_incidents_rank")
+        batch_op.drop_index("ix_incidents_area_rank")
+        batch_op.drop_index("ix_incidents_cell")
+        batch_op.drop_index("ix_incidents_counts")
         batch_op.drop_index("ix_incidents_area_queue")
         batch_op.drop_column("vulnerable")
         batch_op.drop_column("reviewed_at")
@@ -141,6 +156,7 @@ def downgrade() -> None:
     op.drop_table("incident_notes")
     op.drop_table("staff_areas")
     with op.batch_alter_table("audit_log", schema=None) as batch_op:
+        batch_op.drop_index("ix_audit_log_target")
         batch_op.drop_index(batch_op.f("ix_audit_log_user_id"))
         batch_op.drop_index(batch_op.f("ix_audit_log_at"))
 
