@@ -229,6 +229,9 @@ def test_tampered_forms_get_clear_answers(app, rt, nakuru):
     ref = incident.reference
     bad = post(client, f"/incidents/{ref}/dismiss", **{"as": "deleted"})
     assert bad.status_code == 400 and "Choose why the incident is dismissed." in page(bad)
+    for wrong in ("9", "0", "high", "-1"):
+        bad = post(client, f"/incidents/{ref}/severity", severity=wrong)
+        assert bad.status_code == 400 and "a number from 1 to 5" in page(bad)
     for path, form, message in (
         (f"/incidents/{ref}/assign", {"to": "99999"}, "Choose someone who works on this"),
         (f"/incidents/{ref}/assign", {"to": "'; DROP TABLE"}, "Choose someone who works on this"),
@@ -393,6 +396,14 @@ def test_working_an_incident_end_to_end(app, rt, fake_twilio, nakuru):
     post(client, f"/incidents/{ref}/reports/{report.reference}/reply", text="Are you safe?")
     drain(rt)
     assert [m["to"] for m in fake_twilio.sent if m["body"] == "Are you safe?"] == ["+254711000031"]
+    computed = incident.severity
+    post(client, f"/incidents/{ref}/severity", severity="1")
+    with rt.db.reading() as session:
+        lowered = session.get(Incident, incident.id)
+        assert lowered.severity == 1 and lowered.priority_score < incident.priority_score
+    post(client, f"/incidents/{ref}/severity", severity="")
+    with rt.db.reading() as session:
+        assert session.get(Incident, incident.id).severity == computed
     post(client, f"/incidents/{ref}/escalate", reason="spreading")
     assert triage_status(rt, ref) == "escalated"
     history = page(client.get(f"/incidents/{ref}"))

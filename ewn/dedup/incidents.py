@@ -45,7 +45,9 @@ def refresh(session: Session, rt, incident: Incident) -> None:
     incident.primary_category = max(
         primaries, key=lambda c: (taxonomy.severity(c), primaries[c]), default=None
     )
-    incident.severity = max((r.severity or 0 for r in reports), default=0) or None
+    incident.severity = (
+        incident.staff_severity or max((r.severity or 0 for r in reports), default=0) or None
+    )
     incident.victims = max((r.victims or 0 for r in reports), default=0) or None
     # The event happened where the reports' time ranges agree; they only widen a little.
     incident.event_start = max(

@@ -75,6 +75,8 @@ class Incident(Base):
     reviewed_at: Mapped[datetime | None]
     # Mentions children, women, camps...: people at particular risk.
     vulnerable: Mapped[bool] = mapped_column(default=False)
+    # Severity set by staff; when set it replaces the one read from the reports.
+    staff_severity: Mapped[int | None] = mapped_column(SmallInteger)
 
 
 class IncidentNote(Base):

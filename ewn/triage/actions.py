@@ -66,6 +66,17 @@ def assign(session: Session, rt, incident: Incident, user, assignee) -> None:
     _decide(session, incident, "assigned", user, None, {"to": assignee.username})
 
 
+def set_severity(session: Session, rt, incident: Incident, user, severity: int | None) -> None:
+    """Staff's severity (1-5) replaces the one read from the reports; None goes back to it."""
+    if severity is not None and not 1 <= severity <= 5:
+        raise ActionError("severity")
+    before = incident.severity
+    incident.staff_severity = severity
+    session.flush()
+    aggregate.refresh(session, rt, incident)
+    _decide(session, incident, "severity", user, None, {"from": before, "to": incident.severity})
+
+
 def verify(session: Session, rt, incident: Incident, user, reason: str | None) -> None:
     incident.triage_status = "verified"
     _reviewed(session, rt, incident)

@@ -171,6 +171,21 @@ def assign(reference: str):
     return _act(reference, work, lambda: _("Incident assigned."))
 
 
+@bp.post("/<reference>/severity")
+@allow(*WORKERS)
+def severity(reference: str):
+    wanted = request.form.get("severity", "")
+    if wanted not in ("", "1", "2", "3", "4", "5"):
+        abort(400, _("Severity is a number from 1 to 5, or empty to read it from the reports."))
+    return _act(
+        reference,
+        lambda s, rt, i: actions.set_severity(
+            s, rt, i, current_user, int(wanted) if wanted else None
+        ),
+        lambda: _("Severity saved."),
+    )
+
+
 @bp.post("/<reference>/verify")
 @allow(*WORKERS)
 def verify(reference: str):

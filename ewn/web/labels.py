@@ -32,6 +32,7 @@ LABELS = {
     "claim": _l("claimed"),
     "assign": _l("assigned"),
     "assigned": _l("assigned"),
+    "severity": _l("severity set"),
     "verify": _l("verified"),
     "escalate": _l("escalated"),
     "dismiss": _l("dismissed"),

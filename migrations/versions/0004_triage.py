@@ -88,6 +88,7 @@ def upgrade() -> None:
         batch_op.add_column(
             sa.Column("vulnerable", sa.Boolean(), nullable=False, server_default=sa.false())
         )
+        batch_op.add_column(sa.Column("staff_severity", sa.SmallInteger(), nullable=True))
         batch_op.create_index(
             "ix_incidents_area_queue", ["area_id", "triage_status", "priority_score"], unique=False
         )
@@ -141,6 +142,7 @@ def downgrade() -> None:
         batch_op.drop_index("ix_incidents_cell")
         batch_op.drop_index("ix_incidents_counts")
         batch_op.drop_index("ix_incidents_area_queue")
+        batch_op.drop_column("staff_severity")
         batch_op.drop_column("vulnerable")
         batch_op.drop_column("reviewed_at")
         batch_op.drop_column("review_due_at")
