@@ -353,8 +353,11 @@ class Client:
             sys.exit(f"login: password step answered {status}")
         code = pyotp.TOTP(secret).now()
         status, _ = self.request("POST", "/login/code", {"csrf_token": token, "code": code})
-        if status != 302 or self.request("GET", "/queue")[0] != 200:
+        if status != 302:
             sys.exit(f"login: code step answered {status}")
+        status, _ = self.request("GET", "/queue")
+        if status != 200:
+            sys.exit(f"after logging in, /queue answered {status} (see the server log)")
 
 
 class Ingest(threading.Thread):
