@@ -38,29 +38,53 @@ def test_every_entry_is_translated_and_differs_from_english(language):
     for message in translated:
         if not message.id:
             continue
-        assert message.string, f"{language}: untranslated {message.id!r}"
-        assert message.string != message.id, f"{language}: same as English {message.id!r}"
+        english = [message.id] if isinstance(message.id, str) else list(message.id)
+        forms = [message.string] if isinstance(message.string, str) else list(message.string)
+        for form in forms:
+            assert form, f"{language}: untranslated {message.id!r}"
+            assert form not in english, f"{language}: same as English {message.id!r}"
         assert "fuzzy" not in message.flags, f"{language}: fuzzy {message.id!r}"
+
+
+def entries(messages) -> dict:
+    """Catalog entries as {id: string}; a plural entry's id and forms become tuples."""
+
+    def plain(value):
+        return value if isinstance(value, str) else tuple(value)
+
+    return {plain(message.id): plain(message.string) for message in messages if message.id}
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_compiled_catalog_matches_source(language):
     with (TRANSLATIONS / language / "LC_MESSAGES" / "messages.mo").open("rb") as handle:
-        compiled = {message.id: message.string for message in read_mo(handle) if message.id}
-    source = {message.id: message.string for message in catalog(language) if message.id}
-    assert compiled == source, "run `ewn translations compile`"
+        compiled = entries(read_mo(handle))
+    assert compiled == entries(catalog(language)), "run `ewn translations compile`"
+
+
+def placeholders(text: str) -> set[str]:
+    """Both kinds of placeholder EWN uses: {reference} and %(name)s."""
+    return set(re.findall(r"\{(\w+)\}|%\((\w+)\)[sdr]", text)) - {("", "")}
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_placeholders_survive_translation(language):
-    import string
+    for message_id, string in entries(catalog(language)).items():
+        if isinstance(message_id, str):
+            assert placeholders(string) == placeholders(message_id), message_id
+            continue
+        # Every plural form names what the English plural names (the count included:
+        # Arabic and Kiswahili forms still show the number).
+        for form in string:
+            assert placeholders(form) == placeholders(message_id[1]), message_id
 
-    def names(text):
-        return {name for _, name, _, _ in string.Formatter().parse(text) if name}
 
-    for message in catalog(language):
-        if message.id:
-            assert names(message.string) == names(message.id), message.id
+def test_the_placeholder_check_sees_both_styles():
+    assert placeholders("Reference {reference}, %(num)s days, %(count)d") == {
+        ("reference", ""),
+        ("", "num"),
+        ("", "count"),
+    }
 
 
 TEMPLATES = ROOT / "ewn" / "web" / "templates"
