@@ -13,7 +13,7 @@ For each database (SQLite, and PostgreSQL when reachable) this
         queue      /queue with varying filters (status, category, area, band, period, page)
         incident   /incidents/<ref> of random incidents (full page: reports, map, history)
         map        /map/data for the country, a county's box, or one band
-        dashboard  /dashboard over 7, 30, 90 or 365 days
+        dashboard  /dashboard over each period the page offers (7, 30 or 90 days)
      and, as the floor of any page, GET /static/ewn.css (same server, no database);
   6. prints p50/p95 per kind, their ratio to the floor, how many webhooks were accepted and
      how many reports the workers turned into incidents meanwhile.
@@ -82,6 +82,7 @@ from ewn.models import (
 )
 from ewn.store import incidents as incident_store
 from ewn.triage.priority import band_of
+from ewn.web.maps import PERIODS as DASHBOARD_PERIODS
 
 TARGET_P95_MS = 200.0
 KINDS = ("queue", "incident", "map", "dashboard")
@@ -444,7 +445,7 @@ def workload(rng: random.Random, requests: int, areas: list[AdminArea], incident
                 ),
             )
         )
-        plan.append(("dashboard", f"/dashboard?days={rng.choice((7, 30, 90, 365))}"))
+        plan.append(("dashboard", f"/dashboard?days={rng.choice(DASHBOARD_PERIODS)}"))
         plan.append(("floor", "/static/ewn.css"))
     rng.shuffle(plan)
     return plan
