@@ -7,6 +7,7 @@ import logging
 from flask import Blueprint, jsonify
 from sqlalchemy import text
 
+from ewn.escalation import engine as escalation
 from ewn.models import utcnow
 from ewn.runtime import runtime
 from ewn.store import work
@@ -27,6 +28,7 @@ def check() -> tuple[bool, dict]:
             session.execute(text("SELECT 1"))
             oldest = work.oldest_waiting(session)
             counts = work.count_by_status(session)
+            step_due = escalation.overdue_since(session)
     except Exception as exc:
         log.warning("health: database unreachable (%s)", type(exc).__name__)
         problems.append("database unreachable")
@@ -40,6 +42,14 @@ def check() -> tuple[bool, dict]:
         if waited > limit:
             problems.append(
                 f"due work has waited {waited:.0f} s (limit {limit} s): are the workers running?"
+            )
+        late = (utcnow() - step_due).total_seconds() if step_due else 0.0
+        report["escalation_step_late_seconds"] = round(max(0.0, late), 1)
+        allowed = rt.settings.health.max_escalation_delay_seconds
+        if late > allowed:
+            problems.append(
+                f"an escalation step is {late:.0f} s overdue (limit {allowed} s): "
+                "alerts are not going out; are the workers running?"
             )
         if counts.get("failed"):
             problems.append(f"{counts['failed']} work items failed (see `ewn work list`)")

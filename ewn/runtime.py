@@ -10,6 +10,7 @@ from flask import current_app
 
 from ewn.crypto import Keyring, open_keyring
 from ewn.db import Database
+from ewn.escalation.config import EscalationConfig
 from ewn.geo.config import GeoConfig
 from ewn.ingest.keywords import Keywords
 from ewn.ingest.replies import Replies
@@ -32,6 +33,9 @@ class Runtime:
         self.replies = Replies.load(settings.path(settings.ingest.replies_file))
         self.geo = GeoConfig.load(settings.path(settings.geo.config_file))
         self.taxonomy = Taxonomy.load(settings.path(settings.incidents.taxonomy_file))
+        self.escalation = EscalationConfig.load(
+            settings.path(settings.escalation.config_file), self.taxonomy
+        )
         self.spool = Spool(settings.spool_path, self.keyring)
         self.inbound_writer = InboundWriter(self.db)
         self.auth_tokens = [

@@ -376,6 +376,7 @@ CHECKS: dict[str, Callable[[Any], str | None]] = {
     "web.lockout_failures": _positive,
     "web.lockout_minutes": _positive,
     "web.queue_refresh_seconds": _positive,
+    "escalation.link_hours": _positive,
     "worker.lease_seconds": _positive,
     "worker.poll_seconds": _positive,
     "worker.batch_size": _positive,
@@ -383,6 +384,7 @@ CHECKS: dict[str, Callable[[Any], str | None]] = {
     "worker.retry_base_seconds": _positive,
     "worker.retry_max_seconds": _positive,
     "health.max_due_age_seconds": _positive,
+    "health.max_escalation_delay_seconds": _positive,
 }
 
 

@@ -113,6 +113,7 @@ STAGE_MODULES = (
     "ewn.meaning.stage",  # understand
     "ewn.dedup.cluster",  # cluster
     "ewn.delivery.send",  # send
+    "ewn.escalation.engine",  # escalate, escalation
 )
 
 

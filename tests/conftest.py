@@ -252,3 +252,15 @@ def drain(rt, timeout: float = 30.0) -> None:
 @pytest.fixture
 def run_worker(rt):
     return lambda: drain(rt)
+
+
+@pytest.fixture
+def ewn_cli(overrides, monkeypatch):
+    """Run `ewn ...` against the test app's settings (passed as environment variables)."""
+    from click.testing import CliRunner
+
+    from ewn.cli import main
+
+    for dotted, value in overrides.items():
+        monkeypatch.setenv("EWN_" + dotted.replace(".", "_").upper(), str(value))
+    return lambda *args: CliRunner().invoke(main, list(args))

@@ -14,17 +14,20 @@ A route the app has and the matrix does not list fails test_every_route_is_in_th
 
 from __future__ import annotations
 
+import re
 import shutil
 
 import pytest
 from sqlalchemy import select
 
 from ewn import create_app
-from ewn.models import AuditEntry, Monitor, Report
+from ewn.escalation import engine
+from ewn.models import AuditEntry, Contact, Incident, Monitor, Notification, Report
 from tests.builders import enrol, logged_in, make_user, report_incident
 from tests.conftest import ACCOUNT_SID, AUTH_TOKEN, app_settings
 from tests.fakes import twilio_api
 
+LINK_TOKEN = "link-token-for-the-access-test"
 VISITORS = (
     "anonymous",
     "admin",
@@ -72,6 +75,11 @@ MATRIX = {
     ("POST", "/incidents/<reference>/reports/<report_reference>/reply"): "L Y Y Y N N N N",
     ("GET", "/monitors/<pseudonym>"): "L Y Y Y N N N N",
     ("POST", "/monitors/<pseudonym>/reveal"): "L Y N N N N N N",
+    ("POST", "/escalations/<escalation>/ack"): "L Y Y Y N Y N Y",
+    ("POST", "/escalations/<escalation>/resolve"): "L Y Y Y N Y N Y",
+    # an alert's link: the token is the recipient's credential
+    ("GET", "/ack/<token>"): "P P P P P P P P",
+    ("POST", "/ack/<token>"): "P P P P P P P P",
 }
 
 # What each route is sent: a form a real user could submit, so an allowed call does real work.
@@ -87,6 +95,7 @@ FORMS = {
     "/incidents/<reference>/reports/<report_reference>/place": {"place": "Naivasha"},
     "/incidents/<reference>/reports/<report_reference>/reply": {"text": "Are you safe?"},
     "/login": {"username": "nobody", "password": "wrong"},
+    "/escalations/<escalation>/resolve": {"why": "Mediators are on site."},
 }
 
 
@@ -112,6 +121,23 @@ def prepared(tmp_path_factory, sqlite_template, keyring_file):
         with rt.db.reading() as session:
             report = session.scalar(select(Report).where(Report.incident_id == here.id))
             monitor = session.get(Monitor, report.monitor_id)
+        with rt.db.session() as session:
+            incident = session.get(Incident, here.id)
+            escalation = engine.start(session, rt, rt.escalation.incident_rules[0], incident)
+            contact = Contact(pseudonym="R-ACCES")
+            session.add(contact)
+            session.flush()
+            session.add(
+                Notification(
+                    escalation_id=escalation.id,
+                    contact_id=contact.id,
+                    round=0,
+                    step=0,
+                    group="County mediators",
+                    link_hash=engine.link_hash(LINK_TOKEN),
+                )
+            )
+            escalation_reference = escalation.reference
     rt.db.dispose()
     server.shutdown()
     server.server_close()
@@ -122,6 +148,8 @@ def prepared(tmp_path_factory, sqlite_template, keyring_file):
         "pseudonym": monitor.pseudonym,
         "other": other.reference,
         "assignee": str(users["triage_nakuru"]),
+        "escalation": escalation_reference,
+        "token": LINK_TOKEN,
     }
     return folder / "ewn.db", users, values
 
@@ -162,10 +190,8 @@ def test_every_route_declares_who_it_is_for(app):
 
 
 def fill(rule: str, values: dict) -> str:
-    path = rule.replace("<reference>", "{reference}").replace(
-        "<report_reference>", "{report_reference}"
-    )
-    return path.replace("<pseudonym>", "{pseudonym}").format(**values)
+    """ "/incidents/<reference>" → "/incidents/K7Q-4MX" (each <name> from values)."""
+    return re.sub(r"<(\w+)>", lambda match: values[match.group(1)], rule)
 
 
 @pytest.mark.parametrize(("method", "rule"), sorted(MATRIX))

@@ -10,7 +10,9 @@ from __future__ import annotations
 import re
 import shutil
 import threading
+import time
 from pathlib import Path
+from urllib.parse import quote
 
 import pyotp
 import pytest
@@ -18,6 +20,7 @@ from sqlalchemy import select
 from werkzeug.serving import make_server
 
 from ewn import create_app
+from ewn.escalation.contacts import DEMO_MEDIATOR_PHONE, demo_contacts
 from ewn.models import Incident, Report
 from ewn.worker import Worker
 from tests.builders import PASSWORD, make_user
@@ -97,6 +100,8 @@ def live(tmp_path_factory, sqlite_template, keyring_file):
     for key in ("twilio.account_sid", "twilio.auth_token", "twilio.api_base_url"):
         settings.pop(key)
     server = Live(create_app(settings))
+    with server.app.app_context(), server.rt.db.session() as session:
+        demo_contacts(session, server.rt)  # as `ewn serve --demo` does: alerts reach a phone
     yield server
     server.stop()
 
@@ -214,6 +219,21 @@ def test_a_report_is_worked_from_the_phone_to_escalation(page, live):
     phone.wait_for_selector(".replies li:has-text('Are you safe?')")
     shot(phone, "simulator-reply")
     phone.close()
+
+    # Escalating alerted the mediator: the alert is on their phone; a bare ACK acknowledges it.
+    mediator = page.context.new_page()
+    mediator.goto(f"/?phone={quote(DEMO_MEDIATOR_PHONE)}")
+    mediator.wait_for_selector(f".replies li:has-text('{here}')")
+    shot(mediator, "simulator-alert")
+    text_as_monitor(mediator, 3, "ACK")
+    mediator.close()
+    for _ in range(50):
+        page.reload()
+        if page.locator(".escalation:has-text('acknowledged')").count():
+            break
+        time.sleep(0.2)
+    assert page.locator(".escalation:has-text('acknowledged')").count() >= 1
+    shot(page, "incident-acknowledged")
 
 
 def test_arabic_lays_the_app_out_right_to_left(page, live):

@@ -6,6 +6,7 @@ import click
 
 from ewn.cli import (
     db,
+    escalations,
     gazetteer,
     incidents,
     keys,
@@ -32,6 +33,7 @@ def main(demo: bool) -> None:
 
 for module in (
     db,
+    escalations,
     gazetteer,
     incidents,
     keys,

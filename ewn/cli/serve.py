@@ -91,9 +91,11 @@ def _ensure_gazetteer(rt) -> None:
 
 
 def _demo_accounts(rt) -> list:
+    from ewn.escalation.contacts import demo_contacts
     from ewn.staff import demo_accounts
 
     with rt.db.session() as session:
+        demo_contacts(session, rt)
         return demo_accounts(session, rt.keyring, rt.settings.data_path)
 
 
@@ -121,6 +123,8 @@ def _banner(rt, host: str, port: int, workers: int, accounts: list) -> None:
             "              ewn --demo reports list",
             f"  phone:      http://{host}:{port}/  (type as a monitor)",
             f"  staff:      http://{host}:{port}/login  (the code page shows the code in the demo)",
+            "  alerts:     demo contacts R-... receive escalations (printed here); "
+            "`ewn --demo escalations list`",
         ]
         lines += [f"              {user:<10} password {pw}" for user, _role, pw in accounts]
     click.echo("\n".join(lines), err=True)

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ewn.dedup.text import similarity
+from ewn.escalation import engine as escalation
 from ewn.models import Incident, MonitorIdentity, Report, utcnow
 from ewn.store import incidents as store
 from ewn.triage import priority
@@ -31,6 +32,13 @@ def sample_texts(session: Session, incident: Incident, limit: int) -> list[str]:
 
 
 def refresh(session: Session, rt, incident: Incident) -> None:
+    """Recompute the incident from its reports; the escalation rules look at it again."""
+    _recompute(session, rt, incident)
+    session.flush()
+    escalation.incident_changed(session, incident.id)
+
+
+def _recompute(session: Session, rt, incident: Incident) -> None:
     reports = store.reports_of(session, incident.id)
     incident.report_count = len(reports)
     incident.updated_at = utcnow()

@@ -9,14 +9,16 @@ from ewn.config_files import ConfigError, line_of, load_yaml, unknown_key_proble
 from ewn.settings import SUPPORTED_LANGUAGES
 from ewn.text import ascii_digits, fold
 
-ACTIONS = ("stop", "start", "help", "join", "checkin")
+ACTIONS = ("stop", "start", "help", "join", "checkin", "ack")
+# Keywords that may be followed by one code: join <invite code>, ack <alert code>.
+WITH_CODE = ("join", "ack")
 
 
 @dataclass(frozen=True)
 class Keyword:
     action: str
     language: str
-    # What follows the keyword; only join takes one (the invite code).
+    # What follows the keyword: join's invite code, ack's alert code.
     argument: str = ""
 
 
@@ -73,11 +75,11 @@ class Keywords:
         found = self._words.get(folded)
         if found:
             return found
-        # join <invite code>: the keyword, then one code.
-        head, _, rest = folded.partition(" ")
+        # join <invite code>, ack <alert code>: the keyword, then one code.
+        head, _, rest = folded.rpartition(" ")
         found = self._words.get(head)
-        if found and found.action == "join" and rest and " " not in rest.strip():
-            return Keyword("join", found.language, ascii_digits(rest.strip()).upper())
+        if found and found.action in WITH_CODE and rest:
+            return Keyword(found.action, found.language, ascii_digits(rest).upper())
         return None
 
     def words(self, action: str, language: str) -> list[str]:

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from ewn.channels import twilio
 from ewn.dedup.assembly import assemble
 from ewn.delivery.outbox import queue_message
+from ewn.escalation.replies import contact_reply
 from ewn.geo.locate import LOCATE_STAGE, attach_answer
 from ewn.ingest.keywords import Keyword
 from ewn.meaning.stage import UNDERSTAND_STAGE
@@ -59,7 +60,9 @@ def process_message(session: Session, job: Job) -> None:
         message.kind, message.note = "invalid", "no sender (From) in the request"
         return
     keyword = rt.keywords.match(message.body) if sender.phone else None
-    if keyword:
+    if sender.phone and contact_reply(session, rt, message, sender, keyword):
+        return
+    if keyword and keyword.action != "ack":  # an ack from anyone else is an ordinary message
         act_on_keyword(session, rt, message, sender, keyword)
     else:
         make_report(session, rt, message, sender, inbound.latitude is not None, inbound.replied_to)

@@ -1,6 +1,17 @@
 """SQLAlchemy models, one module per aggregate."""
 
 from ewn.models.base import Base, utcnow
+from ewn.models.escalation import (
+    Contact,
+    ContactArea,
+    ContactChannel,
+    ContactGroup,
+    ContactGroupMember,
+    Escalation,
+    EscalationEvent,
+    EscalationIncident,
+    Notification,
+)
 from ewn.models.incident import Incident, IncidentDecision, IncidentNote, IncidentSignature
 from ewn.models.location import LocationCorrection, ReportArea
 from ewn.models.message import InboundMedia, InboundMessage
@@ -15,7 +26,15 @@ __all__ = [
     "AdminArea",
     "AuditEntry",
     "Base",
+    "Contact",
+    "ContactArea",
+    "ContactChannel",
+    "ContactGroup",
+    "ContactGroupMember",
     "DeliveryEvent",
+    "Escalation",
+    "EscalationEvent",
+    "EscalationIncident",
     "GeocodeCache",
     "InboundMedia",
     "InboundMessage",
@@ -27,6 +46,7 @@ __all__ = [
     "LocationCorrection",
     "Monitor",
     "MonitorIdentity",
+    "Notification",
     "OptOut",
     "OutboundMessage",
     "Place",

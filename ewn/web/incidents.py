@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from ewn.dedup.staff import StaffError, categorise, incident_by_reference, merge, split
 from ewn.geo.corrections import CorrectionError, correct, find_place
@@ -13,6 +13,9 @@ from ewn.geo.locate import area_names
 from ewn.models import (
     AdminArea,
     AuditEntry,
+    Escalation,
+    EscalationEvent,
+    EscalationIncident,
     IncidentDecision,
     IncidentNote,
     Monitor,
@@ -59,6 +62,7 @@ def show(reference: str):
             )
         }
         history = _history(session, incident)
+        escalations = escalation_views(session, incident)
         area = session.get(AdminArea, incident.area_id) if incident.area_id else None
         audit(session, "view", "incident", incident.reference)
         page = render_template(
@@ -69,6 +73,7 @@ def show(reference: str):
             areas={r.id: area_names(session, r.id) for r in reports},
             area=area,
             history=history,
+            escalations=escalations,
             overdue=overdue(incident),
             taxonomy=rt.taxonomy,
             reasons=actions.DISMISS_REASONS,
@@ -79,6 +84,27 @@ def show(reference: str):
             else None,
         )
     return page
+
+
+def escalation_views(session, incident) -> list[dict]:
+    """The incident's escalations, and pattern alerts holding it, with their timelines."""
+    held = select(EscalationIncident.escalation_id).where(
+        EscalationIncident.incident_id == incident.id
+    )
+    found = session.scalars(
+        select(Escalation)
+        .where(or_(Escalation.incident_id == incident.id, Escalation.id.in_(held)))
+        .order_by(Escalation.id.desc())
+    )
+    views = []
+    for escalation in found:
+        events = session.scalars(
+            select(EscalationEvent)
+            .where(EscalationEvent.escalation_id == escalation.id)
+            .order_by(EscalationEvent.id.desc())
+        )
+        views.append({"escalation": escalation, "events": list(events)})
+    return views
 
 
 def assignees(session, incident) -> list[StaffUser]:

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
+from ewn.escalation.contacts import DEMO_MEDIATOR_PHONE
 from ewn.ingest.record import encode_params, message_row
 from ewn.models import OutboundMessage
 from ewn.runtime import runtime
@@ -17,7 +18,8 @@ from ewn.store import messages
 from ewn.web.access import public
 
 bp = Blueprint("simulator", __name__)
-PHONES = ("+254700000101", "+254700000102", "+254700000103")
+MONITOR_PHONES = ("+254700000101", "+254700000102", "+254700000103")
+PHONES = (*MONITOR_PHONES, DEMO_MEDIATOR_PHONE)
 DEMO_NUMBER = "+15005550006"
 
 
@@ -39,7 +41,13 @@ def home():
                 .limit(10)
             )
         )
-    return render_template("simulator.html", phones=PHONES, phone=phone, replies=replies)
+    return render_template(
+        "simulator.html",
+        phones=MONITOR_PHONES,
+        mediator=DEMO_MEDIATOR_PHONE,
+        phone=phone,
+        replies=replies,
+    )
 
 
 @bp.post("/simulator")
