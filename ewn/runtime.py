@@ -54,6 +54,19 @@ class Runtime:
             return TwilioTransport(self.settings.twilio)
         return ConsoleTransport()
 
+    @cached_property
+    def email_transport(self):
+        """SMTP when configured (and not in demo mode); the demo prints e-mails."""
+        from ewn.channels.console import ConsoleTransport
+        from ewn.channels.email import SmtpTransport
+
+        if self.settings.demo and not self.settings.smtp.host:
+            return ConsoleTransport()
+        return SmtpTransport(self.settings.smtp)
+
+    def transport_for(self, channel: str):
+        return self.email_transport if channel == "email" else self.transport
+
     def status_callback_url(self, reference: str) -> str | None:
         if not self.settings.public_url or not self.settings.twilio_configured:
             return None

@@ -323,6 +323,24 @@ def _geocoders(values: list) -> str | None:
     return None
 
 
+def _senders(values: list) -> str | None:
+    for index, entry in enumerate(values):
+        if not isinstance(entry, dict) or set(entry) != {
+            "address",
+            "channel",
+            "segments_per_second",
+        }:
+            return f"item {index + 1}: expected exactly address, channel and segments_per_second"
+        if entry["channel"] not in ("sms", "whatsapp"):
+            return f"item {index + 1}: channel must be sms or whatsapp"
+        rate = entry["segments_per_second"]
+        if isinstance(rate, bool) or not isinstance(rate, int | float) or rate <= 0:
+            return f"item {index + 1}: segments_per_second must be a positive number"
+        if not _ADDRESS.match(str(entry["address"])) and not str(entry["address"]).startswith("MG"):
+            return f"item {index + 1}: address must be +E.164, whatsapp:+E.164 or a MG... SID"
+    return None
+
+
 def _fraction(value: float) -> str | None:
     return None if 0 <= value <= 1 else f"must be between 0 and 1, got {value!r}"
 
@@ -377,6 +395,15 @@ CHECKS: dict[str, Callable[[Any], str | None]] = {
     "web.lockout_minutes": _positive,
     "web.queue_refresh_seconds": _positive,
     "escalation.link_hours": _positive,
+    "delivery.segments_per_second": _positive,
+    "delivery.senders": _senders,
+    "delivery.alert_validity_seconds": lambda value: (
+        None if 0 <= value <= 36000 else "must be 0 (not set) to 36000 seconds"
+    ),
+    "delivery.alert_delivery_minutes": _positive,
+    "smtp.port": _positive,
+    "smtp.security": _choice("none", "starttls", "tls"),
+    "smtp.timeout_seconds": _positive,
     "worker.lease_seconds": _positive,
     "worker.poll_seconds": _positive,
     "worker.batch_size": _positive,

@@ -57,6 +57,11 @@ class Job:
         if not work.complete(session, self.item):
             raise LeaseLost(f"work item {self.item.id}")
 
+    def wait_until(self, session: Session, due_at: datetime) -> None:
+        """Run again at due_at; this run does not count as an attempt."""
+        if not work.defer(session, self.item, due_at):
+            raise LeaseLost(f"work item {self.item.id}")
+
     def run_again_at(self, session: Session, due_at: datetime) -> None:
         """Instead of done, schedule the item to run again at due_at."""
         if not work.reschedule(session, self.item, due_at):
@@ -114,6 +119,7 @@ STAGE_MODULES = (
     "ewn.dedup.cluster",  # cluster
     "ewn.delivery.send",  # send
     "ewn.escalation.engine",  # escalate, escalation
+    "ewn.escalation.delivery",  # alert_check
 )
 
 

@@ -171,6 +171,8 @@ def app_settings(data_dir: Path, database_url: str, keyring_file: Path, twilio_u
         "web.secret_key": "test-secret-key-" + "0" * 32,
         "worker.retry_base_seconds": 0.01,
         "worker.retry_max_seconds": 0.05,
+        # Rate limits have their own tests; elsewhere they would only slow tests down.
+        "delivery.segments_per_second": 1000,
     }
 
 

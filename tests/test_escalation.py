@@ -346,8 +346,10 @@ def test_no_ack_next_group_then_repeat_then_final_and_unanswered(app, rt, people
     time_passes(rt, escalation.id)  # repeat: 2 used up
     [final] = sent_to(fake_twilio, DUTY)
     assert state(rt, escalation.id) == "unanswered"
-    # The duty officer reads Arabic, on WhatsApp first.
-    assert any(m["to"] == "whatsapp:" + DUTY for m in fake_twilio.sent)
+    # The duty officer reads Arabic. WhatsApp comes first in their order, but they have not
+    # written on WhatsApp within 24 hours and no template is configured: SMS instead.
+    assert [m["to"] for m in fake_twilio.sent if DUTY in m["to"]] == [DUTY]
+    assert "channel_skipped" in timeline(rt, escalation.id)
     assert re.search("[\u0600-\u06ff]", final)
     events = timeline(rt, escalation.id)
     assert events.count("notified") == 5 and events[-1] == "unanswered" and "repeated" in events

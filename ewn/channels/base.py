@@ -17,6 +17,10 @@ class Outgoing:
     sender: str | None
     status_callback: str | None
     recipient_label: str
+    # Twilio only: drop the message if not sent within this many seconds; a WhatsApp template.
+    validity_seconds: int | None = None
+    content_sid: str | None = None
+    content_variables: dict | None = None
 
 
 @dataclass(frozen=True)

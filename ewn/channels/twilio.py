@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+import json
 import logging
 from collections.abc import Iterator, Sequence
 from datetime import datetime
@@ -169,8 +170,15 @@ class TwilioTransport:
         options = self._sender(message)
         if message.status_callback:
             options["status_callback"] = message.status_callback
+        if message.validity_seconds:
+            options["validity_period"] = message.validity_seconds
+        if message.content_sid:  # a WhatsApp template instead of free text
+            options["content_sid"] = message.content_sid
+            options["content_variables"] = json.dumps(message.content_variables or {})
+        else:
+            options["body"] = message.body
         try:
-            created = self.client.messages.create(to=message.to, body=message.body, **options)
+            created = self.client.messages.create(to=message.to, **options)
         except TwilioRestException as exc:
             code = str(exc.code) if exc.code else None
             retryable = exc.status >= 500 or exc.status == 429 or code in ("20429", "20500")

@@ -14,8 +14,9 @@ from sqlalchemy import select
 
 from ewn.channels.base import Outgoing, TransportError
 from ewn.channels.twilio import OPTED_OUT
+from ewn.delivery import rate
 from ewn.delivery.outbox import SEND_STAGE
-from ewn.delivery.status import advance
+from ewn.delivery.status import advance, failed_for_good
 from ewn.models import Monitor, OutboundMessage, utcnow
 from ewn.store import monitors
 from ewn.worker import Job, Retry, stage
@@ -54,6 +55,10 @@ def send_outbound(job: Job) -> None:
             job.complete(session)
             log.info("outbound %s suppressed: %s", message.reference, reason)
             return
+        again = rate.reserve(session, rt.settings, message)
+        if again is not None:  # every sender is busy: wait for the first free one
+            job.wait_until(session, again)
+            return
         message.status = "submitting"
         pseudonym = None
         if message.monitor_id is not None:
@@ -67,9 +72,12 @@ def send_outbound(job: Job) -> None:
             sender=message.sender,
             status_callback=rt.status_callback_url(message.reference),
             recipient_label=pseudonym or f"recipient {message.reference}",
+            validity_seconds=message.validity_seconds,
+            content_sid=message.content_sid,
+            content_variables=message.content_variables,
         )
     try:
-        result = rt.transport.send(outgoing)
+        result = rt.transport_for(outgoing.channel).send(outgoing)
     except TransportError as exc:
         _record_failure(job, exc)
         return
@@ -99,6 +107,7 @@ def _record_failure(job: Job, error: TransportError) -> None:
             message.status = "failed"
             if error.code == OPTED_OUT:
                 monitors.opt_out(session, message.to_hash, None)
+            failed_for_good(session, message)
             job.complete(session)
             log.warning("outbound %s failed for good: %s", message.reference, error)
             return

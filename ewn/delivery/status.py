@@ -53,4 +53,14 @@ def apply_callback(db: Database, reference: str, form) -> bool:
             from ewn.store import monitors
 
             monitors.opt_out(session, message.to_hash, None)
+        if applied and status in ("failed", "undelivered"):
+            failed_for_good(session, message)
     return True
+
+
+def failed_for_good(session, message: OutboundMessage) -> None:
+    """A message that will not arrive: an alert goes on to its recipient's next channel."""
+    if message.purpose == "alert":
+        from ewn.escalation import delivery
+
+        delivery.check_now(session, message.id)

@@ -21,19 +21,17 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ewn.delivery.outbox import queue_message
-from ewn.escalation import rules
+from ewn.escalation import delivery, rules
 from ewn.escalation.config import Rule
 from ewn.escalation.messages import AlertFacts, compose
+from ewn.escalation.timeline import OVER, record
 from ewn.models import (
     AdminArea,
     Contact,
     ContactArea,
-    ContactChannel,
     ContactGroup,
     ContactGroupMember,
     Escalation,
-    EscalationEvent,
     EscalationIncident,
     Incident,
     Notification,
@@ -48,9 +46,6 @@ from ewn.worker import Job, transactional_stage
 log = logging.getLogger(__name__)
 ESCALATE_STAGE = "escalate"
 STEP_STAGE = "escalation"
-OVER = ("resolved",)
-# Channels an alert can go out on today (e-mail comes with SMTP delivery).
-SENDABLE_CHANNELS = ("sms", "whatsapp")
 
 
 class EscalationError(ValueError):
@@ -60,10 +55,6 @@ class EscalationError(ValueError):
 def incident_changed(session: Session, incident_id: int) -> None:
     """Check the escalation rules for this incident soon (called whenever it changes)."""
     work.requeue(session, ESCALATE_STAGE, incident_id, priority=PRIORITY_URGENT)
-
-
-def record(session: Session, escalation: Escalation, kind: str, **detail) -> None:
-    session.add(EscalationEvent(escalation_id=escalation.id, kind=kind, detail=detail or None))
 
 
 # -- the escalate stage ------------------------------------------------------------------------
@@ -227,18 +218,6 @@ def notify(session: Session, rt, escalation: Escalation, group_name: str, step: 
         return 0
     sent = 0
     for contact in _recipients(session, group, escalation.area_id):
-        channel = session.scalar(
-            select(ContactChannel)
-            .where(
-                ContactChannel.contact_id == contact.id,
-                ContactChannel.channel.in_(SENDABLE_CHANNELS),
-            )
-            .order_by(ContactChannel.position)
-            .limit(1)
-        )
-        if channel is None:
-            record(session, escalation, "no_channel", contact=contact.pseudonym)
-            continue
         token = secrets.token_urlsafe(16)
         notification = Notification(
             escalation_id=escalation.id,
@@ -249,38 +228,14 @@ def notify(session: Session, rt, escalation: Escalation, group_name: str, step: 
             link_hash=link_hash(token),
         )
         session.add(notification)
+        session.flush()
         body = compose(
             facts(session, rt, escalation, contact.language),
             contact.language,
             "minimal" if group.minimal else mode,
-            ack_link(rt, token),
+            None if group.minimal else ack_link(rt, token),
         )
-        message = queue_message(
-            session,
-            rt.keyring,
-            purpose="alert",
-            channel=channel.channel,
-            phone=rt.keyring.decrypt(channel.address_enc, "contact.address"),
-            body=body,
-            language=contact.language,
-            priority=PRIORITY_URGENT,
-            dedup_key=f"alert:{escalation.id}:{escalation.round}:{step}:{contact.id}",
-        )
-        if message is None:
-            continue
-        session.flush()
-        notification.outbound_id = message.id
-        record(
-            session,
-            escalation,
-            "notified",
-            group=group.name,
-            contact=contact.pseudonym,
-            channel=channel.channel,
-            outbound=message.reference,
-            status=message.status,
-        )
-        if message.status != "suppressed":
+        if delivery.send_alert(session, rt, escalation, notification, body) is not None:
             sent += 1
     if not sent:
         record(session, escalation, "nobody_notified", group=group.name)

@@ -16,7 +16,7 @@ from ewn.models.incident import Incident, IncidentDecision, IncidentNote, Incide
 from ewn.models.location import LocationCorrection, ReportArea
 from ewn.models.message import InboundMedia, InboundMessage
 from ewn.models.monitor import InviteCode, Monitor, MonitorIdentity, OptOut
-from ewn.models.outbox import DeliveryEvent, OutboundMessage
+from ewn.models.outbox import DeliveryEvent, OutboundMessage, SenderClock
 from ewn.models.place import AdminArea, GeocodeCache, Place, PlaceName, PlaceNameVariant
 from ewn.models.report import Report
 from ewn.models.staff import AuditEntry, StaffArea, StaffUser
@@ -54,6 +54,7 @@ __all__ = [
     "PlaceNameVariant",
     "Report",
     "ReportArea",
+    "SenderClock",
     "StaffArea",
     "StaffUser",
     "WorkItem",

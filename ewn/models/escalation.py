@@ -146,7 +146,10 @@ class Notification(Base):
     round: Mapped[int]
     step: Mapped[int]
     group: Mapped[str] = mapped_column(String(80))
-    outbound_id: Mapped[int | None] = mapped_column(ForeignKey("outbound_messages.id"))
+    # The contact's channel tried now (position in their order) and its outbox message; a
+    # channel that fails or stays undelivered hands over to the next.
+    channel_position: Mapped[int] = mapped_column(SmallInteger, default=0)
+    outbound_id: Mapped[int | None] = mapped_column(ForeignKey("outbound_messages.id"), index=True)
     # The ack link's token, hashed; single use.
     link_hash: Mapped[str] = mapped_column(String(64), unique=True)
     link_used_at: Mapped[datetime | None]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, SmallInteger, String, Text
+from sqlalchemy import JSON, ForeignKey, SmallInteger, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ewn.models.base import Base, utcnow
@@ -38,6 +38,11 @@ class OutboundMessage(Base):
     provider: Mapped[str | None] = mapped_column(String(32))
     provider_sid: Mapped[str | None] = mapped_column(String(64), index=True)
     sender: Mapped[str | None] = mapped_column(String(64))
+    # A WhatsApp template (outside the 24-hour window): Twilio ContentSid and its variables.
+    content_sid: Mapped[str | None] = mapped_column(String(64))
+    content_variables: Mapped[dict | None] = mapped_column(JSON)
+    # Twilio ValidityPeriod: the provider drops the message if not sent within this.
+    validity_seconds: Mapped[int | None]
     error_code: Mapped[str | None] = mapped_column(String(16))
     error_message: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -57,3 +62,12 @@ class DeliveryEvent(Base):
     # Whether it changed the message's status (a late "sent" after "delivered" does not).
     applied: Mapped[bool]
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SenderClock(Base):
+    """When a sender may next send: the send rate limit, shared by every worker."""
+
+    __tablename__ = "sender_clocks"
+
+    sender: Mapped[str] = mapped_column(String(80), primary_key=True)
+    next_free_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -155,6 +155,18 @@ def reschedule(session: Session, item: Claimed, due_at: datetime) -> bool:
     return result.rowcount == 1
 
 
+def defer(session: Session, item: Claimed, due_at: datetime) -> bool:
+    """Put the item back until due_at without counting this claim as an attempt (it waited
+    for something, e.g. a free sender; it did not fail)."""
+    result = session.execute(
+        update(WorkItem)
+        .where(_held(item))
+        .values(status="due", due_at=due_at, lease_until=None, attempts=WorkItem.attempts - 1)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
+
+
 def requeue(
     session: Session,
     stage: str,

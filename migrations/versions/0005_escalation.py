@@ -1,4 +1,5 @@
-"""Escalation: contacts, groups, escalations with their policy snapshot, notifications, timeline.
+"""Escalation: contacts, groups, escalations with their policy snapshot, notifications, timeline;
+sender clocks (rate limits shared by workers); WhatsApp templates and validity on the outbox.
 
 Revision ID: 0005
 Revises: 0004
@@ -34,6 +35,12 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_contacts")),
         sa.UniqueConstraint("pseudonym", name=op.f("uq_contacts_pseudonym")),
+    )
+    op.create_table(
+        "sender_clocks",
+        sa.Column("sender", sa.String(length=80), nullable=False),
+        sa.Column("next_free_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("sender", name=op.f("pk_sender_clocks")),
     )
     op.create_table(
         "contact_areas",
@@ -183,6 +190,7 @@ def upgrade() -> None:
         sa.Column("round", sa.Integer(), nullable=False),
         sa.Column("step", sa.Integer(), nullable=False),
         sa.Column("group", sa.String(length=80), nullable=False),
+        sa.Column("channel_position", sa.SmallInteger(), nullable=False),
         sa.Column("outbound_id", sa.Integer(), nullable=True),
         sa.Column("link_hash", sa.String(length=64), nullable=False),
         sa.Column("link_used_at", sa.DateTime(timezone=True), nullable=True),
@@ -217,10 +225,24 @@ def upgrade() -> None:
         batch_op.create_index(
             batch_op.f("ix_notifications_escalation_id"), ["escalation_id"], unique=False
         )
+        batch_op.create_index(
+            batch_op.f("ix_notifications_outbound_id"), ["outbound_id"], unique=False
+        )
+
+    with op.batch_alter_table("outbound_messages", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("content_sid", sa.String(length=64), nullable=True))
+        batch_op.add_column(sa.Column("content_variables", sa.JSON(), nullable=True))
+        batch_op.add_column(sa.Column("validity_seconds", sa.Integer(), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("outbound_messages", schema=None) as batch_op:
+        batch_op.drop_column("validity_seconds")
+        batch_op.drop_column("content_variables")
+        batch_op.drop_column("content_sid")
+
     with op.batch_alter_table("notifications", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_notifications_outbound_id"))
         batch_op.drop_index(batch_op.f("ix_notifications_escalation_id"))
         batch_op.drop_index("ix_notifications_contact")
 
@@ -243,5 +265,6 @@ def downgrade() -> None:
 
     op.drop_table("contact_channels")
     op.drop_table("contact_areas")
+    op.drop_table("sender_clocks")
     op.drop_table("contacts")
     op.drop_table("contact_groups")

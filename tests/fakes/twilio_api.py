@@ -37,9 +37,15 @@ class FakeTwilio:
     sent: list[dict] = field(default_factory=list)
     inbound: list[dict] = field(default_factory=list)
     failures: list[Failure] = field(default_factory=list)
+    # Seconds to wait before accepting each of the next messages (a slow provider).
+    pauses: list[float] = field(default_factory=list)
     requests: list[tuple[str, str]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
     url: str = ""
+
+    def pause_next(self, *seconds: float) -> None:
+        with self.lock:
+            self.pauses.extend(seconds)
 
     def fail_next(self, *failures: Failure) -> None:
         with self.lock:
@@ -131,7 +137,11 @@ def _handler(fake: FakeTwilio):
                         "status": failure.status,
                     },
                 )
+            with fake.lock:
+                pause = fake.pauses.pop(0) if fake.pauses else 0.0
+            time.sleep(pause)  # the message is accepted after the pause, whoever still waits
             record = {
+                "received_at": time.monotonic(),
                 "sid": "SM" + secrets.token_hex(16),
                 "from": form.get("From", ""),
                 "to": form["To"],

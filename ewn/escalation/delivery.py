@@ -1,0 +1,195 @@
+"""Getting an alert to one recipient: their channels in order, until one delivers.
+
+An alert goes out on the recipient's first usable channel: not an opted-out number, and
+WhatsApp only inside the 24-hour window (or as the approved template). When that message fails
+for good (an error code such as 21211, 21610 or 63016, an "undelivered" status) or is still not
+delivered after delivery.alert_delivery_minutes, the alert check stage sends it on the next
+channel, unless the escalation was acknowledged or resolved meanwhile. Every hand-over is on
+the escalation's timeline.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ewn.delivery.outbox import queue_message
+from ewn.escalation.timeline import OVER, record
+from ewn.models import (
+    Contact,
+    ContactChannel,
+    Escalation,
+    InboundMessage,
+    Notification,
+    OutboundMessage,
+    utcnow,
+)
+from ewn.models.work import PRIORITY_URGENT
+from ewn.store import monitors, work
+from ewn.worker import Job, transactional_stage
+
+log = logging.getLogger(__name__)
+CHECK_STAGE = "alert_check"
+DELIVERED = ("delivered", "read")
+GONE = ("failed", "undelivered", "canceled", "suppressed")
+WHATSAPP_WINDOW = timedelta(hours=24)
+
+
+def send_alert(
+    session: Session,
+    rt,
+    escalation: Escalation,
+    notification: Notification,
+    body: str,
+    position: int = 0,
+) -> OutboundMessage | None:
+    """Queue the alert on the first usable channel at or after position; None if none is."""
+    contact = session.get(Contact, notification.contact_id)
+    channels = session.scalars(
+        select(ContactChannel)
+        .where(ContactChannel.contact_id == contact.id, ContactChannel.position >= position)
+        .order_by(ContactChannel.position)
+    )
+    for channel in channels:
+        template = None
+        if monitors.is_opted_out(session, channel.address_hash):
+            record(
+                session,
+                escalation,
+                "channel_skipped",
+                contact=contact.pseudonym,
+                channel=channel.channel,
+                why="opted out",
+            )
+            continue
+        if channel.channel == "whatsapp" and not _window_open(session, channel.address_hash):
+            template = rt.settings.delivery.whatsapp_alert_template_sid or None
+            if template is None:
+                record(
+                    session,
+                    escalation,
+                    "channel_skipped",
+                    contact=contact.pseudonym,
+                    channel=channel.channel,
+                    why="outside the WhatsApp 24-hour window",
+                )
+                continue
+        message = queue_message(
+            session,
+            rt.keyring,
+            purpose="alert",
+            channel=channel.channel,
+            phone=rt.keyring.decrypt(channel.address_enc, "contact.address"),
+            body=body,
+            language=contact.language,
+            priority=PRIORITY_URGENT,
+            dedup_key=(
+                f"alert:{notification.escalation_id}:{notification.round}:{notification.step}"
+                f":{contact.id}:{channel.position}"
+            ),
+        )
+        if message is None:  # queued before (a retried step): nothing more to do
+            return None
+        if template:
+            message.content_sid = template
+            message.content_variables = {
+                "1": _reference(session, escalation),
+                "2": escalation.ack_code,
+            }
+        validity = rt.settings.delivery.alert_validity_seconds
+        message.validity_seconds = validity if channel.channel != "email" and validity else None
+        session.flush()
+        notification.channel_position = channel.position
+        notification.outbound_id = message.id
+        wait = timedelta(minutes=rt.settings.delivery.alert_delivery_minutes)
+        work.requeue(session, CHECK_STAGE, notification.id, PRIORITY_URGENT, utcnow() + wait)
+        record(
+            session,
+            escalation,
+            "notified",
+            group=notification.group,
+            contact=contact.pseudonym,
+            channel=channel.channel,
+            outbound=message.reference,
+            template=bool(template),
+        )
+        return message
+    record(session, escalation, "no_channel", contact=contact.pseudonym)
+    return None
+
+
+def _window_open(session: Session, address_hash: str) -> bool:
+    """Whether the recipient wrote to us on WhatsApp in the last 24 hours."""
+    last = session.scalar(
+        select(func.max(InboundMessage.received_at)).where(
+            InboundMessage.sender_hash == address_hash, InboundMessage.channel == "whatsapp"
+        )
+    )
+    if last is None:
+        return False
+    if isinstance(last, str):  # SQLite returns aggregates as text
+        last = datetime.fromisoformat(last)
+    if last.tzinfo is None:
+        from datetime import UTC
+
+        last = last.replace(tzinfo=UTC)
+    return last > utcnow() - WHATSAPP_WINDOW
+
+
+def _reference(session: Session, escalation: Escalation) -> str:
+    from ewn.models import Incident
+
+    if escalation.incident_id is None:
+        return escalation.reference
+    return session.get(Incident, escalation.incident_id).reference
+
+
+def check_now(session: Session, outbound_id: int) -> None:
+    """The alert's message failed for good: look at it now (called by the outbox)."""
+    notification_id = session.scalar(
+        select(Notification.id).where(Notification.outbound_id == outbound_id)
+    )
+    if notification_id is not None:
+        work.requeue(session, CHECK_STAGE, notification_id, PRIORITY_URGENT)
+
+
+@transactional_stage(CHECK_STAGE)
+def check_alert(session: Session, job: Job) -> datetime | None:
+    notification = session.scalar(
+        select(Notification).where(Notification.id == job.subject_id).with_for_update()
+    )
+    if notification is None or notification.outbound_id is None:
+        return None
+    escalation = session.get(Escalation, notification.escalation_id)
+    if escalation.state in OVER or escalation.state == "acknowledged":
+        return None
+    message = session.get(OutboundMessage, notification.outbound_id)
+    if message.status in DELIVERED:
+        return None
+    deadline = message.created_at + timedelta(
+        minutes=job.runtime.settings.delivery.alert_delivery_minutes
+    )
+    if message.status not in GONE and utcnow() < deadline:
+        return deadline  # still on its way: look again at the deadline
+    why = f"{message.channel} {message.status}" + (
+        f" (error {message.error_code})" if message.error_code else ""
+    )
+    if message.status not in GONE:
+        why = f"{message.channel} not delivered in time ({message.status})"
+    record(session, escalation, "fallback", contact=_pseudonym(session, notification), why=why)
+    send_alert(
+        session,
+        job.runtime,
+        escalation,
+        notification,
+        message.body,
+        notification.channel_position + 1,
+    )
+    return None
+
+
+def _pseudonym(session: Session, notification: Notification) -> str:
+    return session.get(Contact, notification.contact_id).pseudonym
