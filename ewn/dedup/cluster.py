@@ -18,7 +18,7 @@ from datetime import timedelta
 from sqlalchemy.orm import Session
 
 from ewn.dedup import incidents as aggregate
-from ewn.dedup.text import bands, numbers, similarity
+from ewn.dedup.text import bands, numbers, profile, similarity
 from ewn.geo.distance import km_fast
 from ewn.meaning.stage import CLUSTER_STAGE
 from ewn.models import Incident, IncidentDecision, Monitor, Place, Report
@@ -214,7 +214,8 @@ def score(session: Session, features: Features, incident: Incident, settings) ->
         return None
     category = _categories(report.categories or [], incident.categories or [])
     texts = aggregate.sample_texts(session, incident, TEXT_SAMPLES)
-    text = max((similarity(report.text, other) for other in texts), default=0.0)
+    own = profile(report.text)
+    text = max((similarity(own, other) for other in texts), default=0.0)
     # Being in the same place on the same day is not enough: different events happen
     # there too. What happened, or how it is told, must agree as well.
     if category < MIN_CATEGORY and text < MIN_TEXT_ALONE:

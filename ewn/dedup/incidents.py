@@ -9,7 +9,7 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ewn.dedup.text import similarity
+from ewn.dedup.text import profile, similarity
 from ewn.escalation import engine as escalation
 from ewn.models import Incident, MonitorIdentity, Report, utcnow
 from ewn.store import incidents as store
@@ -23,12 +23,12 @@ NEW_SENDER = timedelta(days=1)
 
 def sample_texts(session: Session, incident: Incident, limit: int) -> list[str]:
     """The texts of the incident's first and latest reports (what a new one is compared to)."""
-    texts = session.scalars(
-        select(Report.text).where(Report.incident_id == incident.id).order_by(Report.id)
-    ).all()
-    if len(texts) <= limit:
-        return list(texts)
-    return list(texts[:2]) + list(texts[-(limit - 2) :])
+    query = select(Report.id, Report.text).where(Report.incident_id == incident.id)
+    latest = session.execute(query.order_by(Report.id.desc()).limit(limit)).all()
+    if len(latest) == limit:  # maybe more: the first two and the latest
+        first = session.execute(query.order_by(Report.id).limit(2)).all()
+        latest = first + latest[: limit - 2]
+    return [text for _, text in sorted(dict(latest).items())]
 
 
 def refresh(session: Session, rt, incident: Incident) -> None:
@@ -138,14 +138,21 @@ def _coordinated(reports: list[Report], monitors: dict, settings) -> set[int]:
     if len(suspect) < settings.coordination_reports:
         return set()
     span = timedelta(minutes=settings.coordination_minutes)
+    profiles = {r.id: profile(r.text) for r in suspect}
+    alike: dict[tuple[int, int], bool] = {}
+
+    def near_identical(a: Report, b: Report) -> bool:
+        key = (a.id, b.id) if a.id < b.id else (b.id, a.id)
+        if key not in alike:
+            alike[key] = similarity(profiles[a.id], profiles[b.id]) >= NEAR_IDENTICAL
+        return alike[key]
+
     flagged: set[int] = set()
     for anchor in suspect:
-        group = [
-            r
-            for r in suspect
-            if abs(r.received_at - anchor.received_at) <= span
-            and similarity(r.text, anchor.text) >= NEAR_IDENTICAL
-        ]
+        near = [r for r in suspect if abs(r.received_at - anchor.received_at) <= span]
+        if len({r.monitor_id for r in near}) < settings.coordination_reports:
+            continue  # too few senders in the window, however alike
+        group = [r for r in near if r is anchor or near_identical(r, anchor)]
         if len({r.monitor_id for r in group}) >= settings.coordination_reports:
             flagged |= {r.id for r in group}
     return flagged

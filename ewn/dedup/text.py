@@ -7,6 +7,7 @@ import hashlib
 import math
 import re
 from collections import Counter
+from dataclasses import dataclass
 from functools import lru_cache
 
 from ewn.geo.names import word_key
@@ -162,16 +163,33 @@ def trigrams(words: tuple[str, ...]) -> Counter:
     return grams
 
 
-def similarity(a: str, b: str) -> float:
+@dataclass(frozen=True)
+class Profile:
+    """What similarity needs of one text, computed once (texts are compared many times)."""
+
+    words: frozenset[str]
+    grams: Counter
+    norm: float
+
+
+@lru_cache(maxsize=8192)
+def profile(text: str) -> Profile:
+    """Cached: an incident's texts are compared with every report that might join it."""
+    words = content_words(text)
+    grams = trigrams(words)
+    return Profile(frozenset(words), grams, math.sqrt(sum(c * c for c in grams.values())))
+
+
+def similarity(a: str | Profile, b: str | Profile) -> float:
     """0..1: how alike two texts are in words (Jaccard) and spelling (trigram cosine)."""
-    words_a, words_b = content_words(a), content_words(b)
-    if not words_a or not words_b:
+    a = a if isinstance(a, Profile) else profile(a)
+    b = b if isinstance(b, Profile) else profile(b)
+    if not a.words or not b.words:
         return 0.0
-    set_a, set_b = set(words_a), set(words_b)
-    jaccard = len(set_a & set_b) / len(set_a | set_b)
-    grams_a, grams_b = trigrams(words_a), trigrams(words_b)
-    dot = sum(count * grams_b[gram] for gram, count in grams_a.items())
-    norm = math.sqrt(sum(c * c for c in grams_a.values()) * sum(c * c for c in grams_b.values()))
+    jaccard = len(a.words & b.words) / len(a.words | b.words)
+    small, large = (a.grams, b.grams) if len(a.grams) <= len(b.grams) else (b.grams, a.grams)
+    dot = sum(count * large[gram] for gram, count in small.items())
+    norm = a.norm * b.norm
     cosine = dot / norm if norm else 0.0
     return 0.4 * jaccard + 0.6 * cosine
 
