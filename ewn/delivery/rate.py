@@ -1,9 +1,10 @@
 """Send rate limits per sender, in segments per second, shared by every worker.
 
-Each sender has a clock row: the time it may next send. A message of n segments claims the
-sender by moving its clock n / rate seconds ahead, in one conditional UPDATE ("only if the clock
-is not ahead of now"), so two workers can never claim the same slot and sends from one sender
-start at least n / rate seconds apart. A message that finds every sender busy is run again when
+Each sender has a clock row: the time it may next send one segment. A message of n segments
+may go (n - 1) / rate seconds after that, and moves the clock to n / rate seconds after now,
+in one conditional UPDATE, so two workers can never claim the same slot and no one-second
+window ever holds more than rate segments from one sender (for a whole-number rate).
+A message that finds every sender busy is run again when
 the first one is free; its work item keeps its place by priority, so alerts go first.
 """
 
@@ -68,16 +69,23 @@ def reserve(session: Session, settings, message: OutboundMessage) -> datetime | 
             select(SenderClock.sender, SenderClock.next_free_at).where(SenderClock.sender.in_(keys))
         ).all()
     )
-    now = utcnow()
-    for sender in sorted(senders, key=lambda s: clocks[s.key]):
+    now, segments_needed = utcnow(), cost(message)
+
+    def ready_at(sender: Sender):
+        # A message of n segments waits (n - 1) / rate longer than a one-segment message, so
+        # that no one-second window ever holds more than rate segments from this sender.
+        return clocks[sender.key] + timedelta(seconds=(segments_needed - 1) / sender.rate)
+
+    for sender in sorted(senders, key=ready_at):
+        lead = timedelta(seconds=(segments_needed - 1) / sender.rate)
         claimed = session.execute(
             update(SenderClock)
-            .where(SenderClock.sender == sender.key, SenderClock.next_free_at <= now)
-            .values(next_free_at=now + timedelta(seconds=cost(message) / sender.rate))
+            .where(SenderClock.sender == sender.key, SenderClock.next_free_at <= now - lead)
+            .values(next_free_at=now + timedelta(seconds=segments_needed / sender.rate))
             .execution_options(synchronize_session=False)
         )
         if claimed.rowcount == 1:
             if sender.address and not message.sender:
                 message.sender = sender.address
             return None
-    return max(now, min(clocks.values())) + timedelta(milliseconds=5)
+    return max(now, min(ready_at(sender) for sender in senders)) + timedelta(milliseconds=5)

@@ -66,7 +66,7 @@ def locate(session: Session, job: Job) -> datetime | None:
         return None
     again = locate_report(session, job.runtime, report)
     # Whatever the outcome (even while asking), incidents can use what is known now.
-    work.requeue(session, "cluster", report.id)
+    work.requeue(session, "cluster", report.id, priority=job.item.priority)
     return again
 
 

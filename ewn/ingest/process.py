@@ -16,7 +16,7 @@ from ewn.delivery.outbox import queue_message
 from ewn.escalation.replies import contact_reply
 from ewn.geo.locate import LOCATE_STAGE, attach_answer
 from ewn.ingest.keywords import Keyword
-from ewn.meaning.stage import UNDERSTAND_STAGE
+from ewn.meaning.stage import UNDERSTAND_STAGE, pipeline_priority
 from ewn.models import InboundMessage, Monitor, MonitorIdentity
 from ewn.phones import BadNumber, split_address, to_e164
 from ewn.store import messages, monitors, reports, work
@@ -289,8 +289,10 @@ def make_report(
         location_label=message.location_label or message.location_address,
     )
     message.kind, message.report_id = "report", report.id
-    work.enqueue(session, LOCATE_STAGE, report.id)
-    work.enqueue(session, UNDERSTAND_STAGE, report.id)
+    # A report that reads as severe goes through every stage ahead of the others.
+    urgency = pipeline_priority(report.text, rt.taxonomy)
+    work.enqueue(session, LOCATE_STAGE, report.id, priority=urgency)
+    work.enqueue(session, UNDERSTAND_STAGE, report.id, priority=urgency)
     monitor.last_report_at = max(monitor.last_report_at or message.received_at, message.received_at)
     log.info("message %s became report %s", message.id, report.reference)
     reply(session, rt, message, sender, "ack", monitor.language, reference=report.reference)

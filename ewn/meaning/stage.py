@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 from ewn.meaning.classify import classify
 from ewn.meaning.event_time import read_event_time
 from ewn.models import Report, utcnow
+from ewn.models.work import PRIORITY_NORMAL, PRIORITY_SEVERE
 from ewn.store import work
 from ewn.worker import Job, transactional_stage
 
@@ -21,7 +22,17 @@ def understand(session: Session, job: Job) -> None:
     if report is None:
         return
     understand_report(report, rt)
-    work.requeue(session, CLUSTER_STAGE, report.id)
+    work.requeue(session, CLUSTER_STAGE, report.id, priority=job.item.priority)
+
+
+SEVERE = 4
+
+
+def pipeline_priority(text: str, taxonomy) -> int:
+    """How soon the pipeline should get to a report: severe ones (severity 4-5) first."""
+    return (
+        PRIORITY_SEVERE if (classify(text, taxonomy).severity or 0) >= SEVERE else (PRIORITY_NORMAL)
+    )
 
 
 def understand_report(report: Report, rt) -> None:

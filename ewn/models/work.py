@@ -9,8 +9,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from ewn.models.base import Base, utcnow
 
-# Lower runs first: escalations before replies before bulk messages.
-PRIORITY_URGENT, PRIORITY_NORMAL, PRIORITY_BULK = 0, 5, 9
+# Lower runs first: escalations and alerts; reports that read as severe (killings, sexual
+# violence...) through every later stage of the pipeline; reading new messages (intake, which
+# is how a severe report is found); everything else; bulk messages.
+PRIORITY_URGENT, PRIORITY_SEVERE, PRIORITY_INTAKE, PRIORITY_NORMAL, PRIORITY_BULK = 0, 2, 3, 5, 9
 
 
 class WorkItem(Base):

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from ewn.db import Database
 from ewn.models import InboundMedia, InboundMessage, utcnow
+from ewn.models.work import PRIORITY_INTAKE
 from ewn.store import work
 from ewn.store.common import insert_ignoring_conflicts
 
@@ -40,7 +41,9 @@ def record_many(db: Database, rows: list[dict]) -> list[bool]:
             # Conflicting rows (repeats) return nothing: what comes back is what is new.
             for inserted in connection.execute(insert, group):
                 fresh[(inserted.provider, inserted.external_id)] = inserted.id
-        work.enqueue_many(connection, MESSAGE_STAGE, sorted(fresh.values()))
+        work.enqueue_many(
+            connection, MESSAGE_STAGE, sorted(fresh.values()), priority=PRIORITY_INTAKE
+        )
     return [(row["provider"], row["external_id"]) in fresh for row in rows]
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, and_, func, or_, select, update
+from sqlalchemy import Connection, and_, case, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from ewn.models import WorkItem, utcnow
@@ -24,6 +24,7 @@ class Claimed:
     subject_id: int
     attempts: int
     worker: str
+    priority: int = PRIORITY_NORMAL
 
 
 def enqueue(
@@ -121,7 +122,10 @@ def claim(
     ).all()
     # RETURNING does not keep the subquery's order: run the most urgent first.
     rows = sorted(rows, key=lambda row: (row.priority, row.due_at, row.id))
-    return [Claimed(row.id, row.stage, row.subject_id, row.attempts, worker) for row in rows]
+    return [
+        Claimed(row.id, row.stage, row.subject_id, row.attempts, worker, row.priority)
+        for row in rows
+    ]
 
 
 def _held(item: Claimed):
@@ -174,7 +178,8 @@ def requeue(
     priority: int = PRIORITY_NORMAL,
     due_at: datetime | None = None,
 ) -> None:
-    """Run stage on subject again soon, whether it ran before or waits for later."""
+    """Run stage on subject again soon, whether it ran before or waits for later; it keeps the
+    more urgent of its priority and the one given."""
     now = utcnow()
     result = session.execute(
         update(WorkItem)
@@ -183,7 +188,14 @@ def requeue(
             WorkItem.subject_id == subject_id,
             WorkItem.status.in_(("due", "done", "failed")),
         )
-        .values(status="due", due_at=due_at or now, attempts=0, finished_at=None, last_error=None)
+        .values(
+            status="due",
+            due_at=due_at or now,
+            attempts=0,
+            finished_at=None,
+            last_error=None,
+            priority=case((WorkItem.priority < priority, WorkItem.priority), else_=priority),
+        )
         .execution_options(synchronize_session=False)
     )
     if result.rowcount == 0:
