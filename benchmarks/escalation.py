@@ -246,6 +246,8 @@ def run_backend(label: str, url: str, workdir: Path, args) -> dict:
         "EWN_ESCALATION_CONFIG_FILE": str(workdir / "escalation.yaml"),
         "EWN_WORKER_POLL_SECONDS": "0.05",
     }
+    if args.batch_size:
+        env["EWN_WORKER_BATCH_SIZE"] = str(args.batch_size)
     contacts = workdir / "contacts.csv"
     contacts.write_text(CONTACTS)
     subprocess.run(
@@ -348,6 +350,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--seconds", type=int, default=60, help="how long reports arrive")
     parser.add_argument("--rate", type=float, default=50.0, help="reports per second")
     parser.add_argument("--workers", type=int, default=4, help="`ewn worker` processes")
+    parser.add_argument(
+        "--batch-size", type=int, help="work items a worker claims at a time (default: EWN's)"
+    )
     parser.add_argument("--backends", default="sqlite,postgresql")
     parser.add_argument(
         "--postgres-url",

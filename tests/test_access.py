@@ -77,6 +77,8 @@ MATRIX = {
     ("POST", "/monitors/<pseudonym>/reveal"): "L Y N N N N N N",
     ("POST", "/escalations/<escalation>/ack"): "L Y Y Y N Y N Y",
     ("POST", "/escalations/<escalation>/resolve"): "L Y Y Y N Y N Y",
+    ("GET", "/contacts"): "L Y N N N N N Y",
+    ("POST", "/contacts/import"): "L Y N N N N N N",
     # an alert's link: the token is the recipient's credential
     ("GET", "/ack/<token>"): "P P P P P P P P",
     ("POST", "/ack/<token>"): "P P P P P P P P",

@@ -206,3 +206,35 @@ def test_contacts_cli(ewn_cli, tmp_path):
     listed = ewn_cli("contacts", "list", "--format", "json")
     assert listed.exit_code == 0 and "R-" in listed.stdout
     assert "Amina" not in listed.stdout and "722000001" not in listed.stdout
+
+
+def test_contacts_page_and_import_in_the_web_app(app, rt):
+    from io import BytesIO
+
+    from flask import g
+
+    from tests.builders import logged_in, make_user
+
+    app.config["WTF_CSRF_ENABLED"] = False
+    admin = logged_in(app, make_user(rt, "boss", "admin"))
+
+    def upload(content: bytes):
+        response = admin.post(
+            "/contacts/import",
+            data={"file": (BytesIO(content), "contacts.csv")},
+            content_type="multipart/form-data",
+            follow_redirects=True,
+        )
+        assert response.status_code == 200
+        return response.get_data(as_text=True)
+
+    page = upload(CSV.encode())
+    assert "2 contacts created, 0 updated, 5 rows refused." in page and "line 5:" in page
+    assert "R-" in page and "Amina" not in page and "722000001" not in page
+    assert "not UTF-8" in upload("name,channels\nZoë,+254722000009\n".encode("latin-1"))
+    assert "The first row must name the columns" in upload(b"who,phone\nA,+254722000001\n")
+    assert "Choose a CSV file" in upload(b"")
+    g.pop("_login_user", None)  # the test's application context outlives requests
+    committee = logged_in(app, make_user(rt, "chair", "committee"))
+    listing = committee.get("/contacts").get_data(as_text=True)
+    assert "R-" in listing and 'action="/contacts/import"' not in listing

@@ -50,9 +50,18 @@ def init_app(app: Flask) -> None:
     csrf.init_app(app)
     limiter.init_app(app)
 
-    from ewn.web import auth, escalations, incidents, maps, monitors, queue, simulator
+    from ewn.web import (
+        auth,
+        contacts,
+        escalations,
+        incidents,
+        maps,
+        monitors,
+        queue,
+        simulator,
+    )
 
-    for module in (auth, queue, incidents, escalations, maps, monitors, simulator):
+    for module in (auth, queue, incidents, escalations, contacts, maps, monitors, simulator):
         app.register_blueprint(module.bp)
     # Twilio cannot send a CSRF token: its requests are authenticated by signature instead.
     from ewn.ingest.webhook import bp as webhooks
