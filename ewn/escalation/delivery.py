@@ -167,8 +167,8 @@ def check_alert(session: Session, job: Job) -> datetime | None:
     if escalation.state in OVER or escalation.state == "acknowledged":
         return None
     message = session.get(OutboundMessage, notification.outbound_id)
-    if message.status in DELIVERED:
-        return None
+    if message.status in DELIVERED or (message.channel == "email" and message.status == "sent"):
+        return None  # e-mail has no delivery receipts: handed to the mail server is all we know
     deadline = message.created_at + timedelta(
         minutes=job.runtime.settings.delivery.alert_delivery_minutes
     )
