@@ -18,6 +18,16 @@
 
 from __future__ import annotations
 
+# ruff: noqa: E402  (imports follow the sys.path fix below)
+import sys
+from pathlib import Path
+
+# Run as a script, this folder comes first on sys.path, where benchmarks/queue.py would hide the
+# standard library's queue module (urllib3 and psycopg import it): the project folder goes there.
+ROOT = Path(__file__).resolve().parent.parent
+if sys.path and Path(sys.path[0]).resolve() == ROOT / "benchmarks":
+    sys.path[0] = str(ROOT)
+
 import argparse
 import csv
 import json
@@ -31,22 +41,19 @@ from collections import Counter, defaultdict
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from sqlalchemy import insert, select
+from werkzeug.datastructures import MultiDict
 
-from sqlalchemy import insert, select  # noqa: E402
-from werkzeug.datastructures import MultiDict  # noqa: E402
-
-from ewn import create_app  # noqa: E402
-from ewn.crypto import Keyring  # noqa: E402
-from ewn.dedup.text import bands, content_words, similarity  # noqa: E402
-from ewn.geo import gazetteer  # noqa: E402
-from ewn.ingest.record import encode_params, message_row  # noqa: E402
-from ewn.models import InboundMessage, Incident, IncidentSignature, Report  # noqa: E402
-from ewn.registry import NewIdentity, add  # noqa: E402
-from ewn.store import incidents as incident_store  # noqa: E402
-from ewn.store import messages  # noqa: E402
-from ewn.worker import Worker  # noqa: E402
+from ewn import create_app
+from ewn.crypto import Keyring
+from ewn.dedup.text import bands, content_words, similarity
+from ewn.geo import gazetteer
+from ewn.ingest.record import encode_params, message_row
+from ewn.models import InboundMessage, Incident, IncidentSignature, Report
+from ewn.registry import NewIdentity, add
+from ewn.store import incidents as incident_store
+from ewn.store import messages
+from ewn.worker import Worker
 
 LABELLED = ROOT / "tests" / "fixtures" / "incidents" / "labelled_reports.jsonl"
 KENYA = ROOT.parent / "shared" / "data" / "geonames" / "KE.txt"

@@ -18,6 +18,16 @@ timings again with the mean number of candidate places examined per message.
 
 from __future__ import annotations
 
+# ruff: noqa: E402  (imports follow the sys.path fix below)
+import sys
+from pathlib import Path
+
+# Run as a script, this folder comes first on sys.path, where benchmarks/queue.py would hide the
+# standard library's queue module (urllib3 and psycopg import it): the project folder goes there.
+ROOT = Path(__file__).resolve().parent.parent
+if sys.path and Path(sys.path[0]).resolve() == ROOT / "benchmarks":
+    sys.path[0] = str(ROOT)
+
 import argparse
 import gzip
 import json
@@ -30,17 +40,14 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from ewn.db import Database  # noqa: E402
-from ewn.geo import gazetteer  # noqa: E402
-from ewn.geo.areas import assign  # noqa: E402
-from ewn.geo.config import GeoConfig  # noqa: E402
-from ewn.geo.distance import km  # noqa: E402
-from ewn.geo.resolve import read_place  # noqa: E402
-from ewn.settings import load_settings  # noqa: E402
-from ewn.store import places as place_store  # noqa: E402
+from ewn.db import Database
+from ewn.geo import gazetteer
+from ewn.geo.areas import assign
+from ewn.geo.config import GeoConfig
+from ewn.geo.distance import km
+from ewn.geo.resolve import read_place
+from ewn.settings import load_settings
+from ewn.store import places as place_store
 
 LABELLED = ROOT / "tests" / "fixtures" / "geo" / "labelled_messages.jsonl"
 DEFAULT_GAZETTEER = ROOT.parent / "shared" / "data" / "geonames" / "KE.txt"

@@ -26,6 +26,16 @@ are met with no errors and exact storage, else 1. Run from the project directory
 
 from __future__ import annotations
 
+# ruff: noqa: E402  (imports follow the sys.path fix below)
+import sys
+from pathlib import Path
+
+# Run as a script, this folder comes first on sys.path, where benchmarks/queue.py would hide the
+# standard library's queue module (urllib3 and psycopg import it): the project folder goes there.
+ROOT = Path(__file__).resolve().parent.parent
+if sys.path and Path(sys.path[0]).resolve() == ROOT / "benchmarks":
+    sys.path[0] = str(ROOT)
+
 import argparse
 import http.client
 import math
@@ -53,12 +63,8 @@ from gunicorn.config import KNOWN_SETTINGS
 from sqlalchemy import create_engine, make_url, text
 from twilio.request_validator import RequestValidator
 
-if __package__:
-    from .reference_apps import WEBHOOK_PATH, create_schema
-else:
-    from reference_apps import WEBHOOK_PATH, create_schema
+from benchmarks.reference_apps import WEBHOOK_PATH, create_schema
 
-ROOT = Path(__file__).resolve().parent.parent
 GUNICORN_CONF = ROOT / "config" / "gunicorn.conf.py"
 TARGET_RATIO, TARGET_P99_MS = 0.80, 50.0
 ACCOUNT_SID = "AC7d2c4f1a9b3e5d6c8a0f2e4b6d8c1a3e"
