@@ -104,6 +104,7 @@ def make_app(workdir: Path):
             "database_url": f"sqlite:///{workdir}/ewn.db",
             "keyring_file": str(keyring),
             "log_level": "WARNING",
+            "web.secret_key": "benchmark-" + "0" * 32,
             **SETTINGS,
         }
     )
