@@ -23,6 +23,7 @@ from ewn.models import (
     ContactChannel,
     Escalation,
     InboundMessage,
+    Incident,
     Notification,
     OutboundMessage,
     utcnow,
@@ -96,7 +97,7 @@ def send_alert(
         if template:
             message.content_sid = template
             message.content_variables = {
-                "1": _reference(session, escalation),
+                "1": alert_reference(session, escalation),
                 "2": escalation.ack_code,
             }
         validity = rt.settings.delivery.alert_validity_seconds
@@ -139,9 +140,8 @@ def _window_open(session: Session, address_hash: str) -> bool:
     return last > utcnow() - WHATSAPP_WINDOW
 
 
-def _reference(session: Session, escalation: Escalation) -> str:
-    from ewn.models import Incident
-
+def alert_reference(session: Session, escalation: Escalation) -> str:
+    """What the alert calls itself: the incident's reference, or the pattern alert's own."""
     if escalation.incident_id is None:
         return escalation.reference
     return session.get(Incident, escalation.incident_id).reference

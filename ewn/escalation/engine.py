@@ -48,10 +48,6 @@ ESCALATE_STAGE = "escalate"
 STEP_STAGE = "escalation"
 
 
-class EscalationError(ValueError):
-    """The escalation cannot be acknowledged or resolved as asked."""
-
-
 def incident_changed(session: Session, incident_id: int) -> None:
     """Check the escalation rules for this incident soon (called whenever it changes)."""
     work.requeue(session, ESCALATE_STAGE, incident_id, priority=PRIORITY_URGENT)

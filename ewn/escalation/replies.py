@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from ewn.delivery.outbox import queue_message
 from ewn.escalation import engine
+from ewn.escalation.delivery import alert_reference
 from ewn.escalation.messages import confirmation
 from ewn.ingest.keywords import Keyword
 from ewn.models import (
@@ -23,7 +24,6 @@ from ewn.models import (
     ContactChannel,
     Escalation,
     InboundMessage,
-    Incident,
     Notification,
 )
 from ewn.text import ascii_digits, fold
@@ -82,7 +82,7 @@ def contact_reply(
         sender,
         contact,
         "acknowledged" if acknowledged else "already",
-        reference=_alert_reference(session, escalation),
+        reference=alert_reference(session, escalation),
     )
     return True
 
@@ -104,13 +104,6 @@ def _latest(session: Session, contacts: list[Contact], code: str | None):
         return None
     escalation = engine.lock(session, row[0].id)
     return escalation, ids[row[1]]
-
-
-def _alert_reference(session: Session, escalation: Escalation) -> str:
-    """What the alert called itself: the incident's reference, or the pattern alert's own."""
-    if escalation.incident_id is None:
-        return escalation.reference
-    return session.get(Incident, escalation.incident_id).reference
 
 
 def _confirm(session: Session, rt, message, sender, contact: Contact, kind: str, **values) -> None:
