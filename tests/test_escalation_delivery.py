@@ -27,20 +27,11 @@ from ewn.triage import actions
 from tests.builders import make_user, report_incident, send
 from tests.conftest import drain, load_fixture, post_signed
 from tests.fakes.twilio_api import Failure
-from tests.test_escalation import POLICY_FILE, sent_to, timeline
+
+# overrides: the same test policies and WhatsApp sender as the escalation tests.
+from tests.test_escalation import overrides, sent_to, timeline  # noqa: F401
 
 PHONE = "+254722000011"
-
-
-@pytest.fixture
-def overrides(overrides, tmp_path):
-    path = tmp_path / "escalation.yaml"
-    path.write_text(POLICY_FILE, encoding="utf-8")
-    return {
-        **overrides,
-        "escalation.config_file": str(path),
-        "twilio.whatsapp_from": "+15005550007",
-    }
 
 
 def add_contact(rt, channels: str, language: str = "en") -> None:
@@ -166,7 +157,7 @@ def test_no_channel_left_is_on_the_timeline(app, rt, fake_twilio):
 # -- WhatsApp window, templates, ValidityPeriod ------------------------------------------------
 
 
-def test_outside_the_window_whatsapp_sends_the_template(app, rt, fake_twilio, overrides):
+def test_outside_the_window_whatsapp_sends_the_template(app, rt, fake_twilio):
     rt.settings.delivery.whatsapp_alert_template_sid = "HX" + "0" * 32
     add_contact(rt, f"whatsapp:{PHONE};{PHONE}")
     escalation = escalate(app, rt)
