@@ -133,13 +133,18 @@ def time_passes(rt, escalation_id: int) -> None:
 
 
 def timeline(rt, escalation_id: int) -> list[str]:
+    """The escalation's events in order, without delivery statuses (they arrive whenever the
+    provider reports; tests of them read them directly)."""
     from ewn.models import EscalationEvent
 
     with rt.db.reading() as session:
         return list(
             session.scalars(
                 select(EscalationEvent.kind)
-                .where(EscalationEvent.escalation_id == escalation_id)
+                .where(
+                    EscalationEvent.escalation_id == escalation_id,
+                    EscalationEvent.kind != "delivery",
+                )
                 .order_by(EscalationEvent.id)
             )
         )

@@ -327,3 +327,33 @@ def test_notification_rows_point_at_the_message_in_flight(app, rt, fake_twilio):
         [notification] = session.scalars(select(Notification)).all()
         message = session.get(OutboundMessage, notification.outbound_id)
         assert notification.channel_position == 1 and message.channel == "email"
+
+
+def test_delivery_statuses_are_on_the_timeline(app, rt, fake_twilio):
+    add_contact(rt, PHONE)
+    escalation = escalate(app, rt)
+    [sms] = alerts(rt)
+    callback(app.test_client(), sms.reference, "status__delivered")
+    from ewn.models import EscalationEvent
+
+    with rt.db.reading() as session:
+        statuses = [
+            event.detail["status"]
+            for event in session.scalars(
+                select(EscalationEvent)
+                .where(EscalationEvent.escalation_id == escalation.id)
+                .order_by(EscalationEvent.id)
+            )
+            if event.kind == "delivery"
+        ]
+    assert statuses[0] in ("queued", "accepted") and statuses[-1] == "delivered"
+
+
+def test_sms_sent_can_count_as_delivered_where_carriers_send_no_receipts(app, rt, fake_twilio):
+    rt.settings.delivery.sms_sent_is_final = True
+    add_contact(rt, f"{PHONE};email:mediator@example.org")
+    escalate(app, rt)
+    [sms] = alerts(rt)
+    callback(app.test_client(), sms.reference, "status__sent")
+    deadline_passes(rt)
+    assert len(alerts(rt)) == 1

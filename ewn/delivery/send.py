@@ -16,7 +16,7 @@ from ewn.channels.base import Outgoing, TransportError
 from ewn.channels.twilio import OPTED_OUT
 from ewn.delivery import rate
 from ewn.delivery.outbox import SEND_STAGE
-from ewn.delivery.status import advance, failed_for_good
+from ewn.delivery.status import advance, status_changed
 from ewn.models import Monitor, OutboundMessage, utcnow
 from ewn.store import monitors
 from ewn.worker import Job, Retry, stage
@@ -88,6 +88,7 @@ def send_outbound(job: Job) -> None:
         message.error_code = message.error_message = None
         advance(message, "accepted")
         advance(message, result.status)
+        status_changed(session, message)
         job.complete(session)
     log.info("sent outbound %s via %s", outgoing.reference, result.provider)
 
@@ -107,7 +108,7 @@ def _record_failure(job: Job, error: TransportError) -> None:
             message.status = "failed"
             if error.code == OPTED_OUT:
                 monitors.opt_out(session, message.to_hash, None)
-            failed_for_good(session, message)
+            status_changed(session, message)
             job.complete(session)
             log.warning("outbound %s failed for good: %s", message.reference, error)
             return

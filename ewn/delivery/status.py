@@ -53,14 +53,15 @@ def apply_callback(db: Database, reference: str, form) -> bool:
             from ewn.store import monitors
 
             monitors.opt_out(session, message.to_hash, None)
-        if applied and status in ("failed", "undelivered"):
-            failed_for_good(session, message)
+        if applied:
+            status_changed(session, message)
     return True
 
 
-def failed_for_good(session, message: OutboundMessage) -> None:
-    """A message that will not arrive: an alert goes on to its recipient's next channel."""
+def status_changed(session, message: OutboundMessage) -> None:
+    """An alert's new status goes on its escalation's timeline; if it will not arrive, the
+    alert goes on to the recipient's next channel."""
     if message.purpose == "alert":
         from ewn.escalation import delivery
 
-        delivery.check_now(session, message.id)
+        delivery.on_status(session, message)

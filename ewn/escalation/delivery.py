@@ -147,13 +147,21 @@ def alert_reference(session: Session, escalation: Escalation) -> str:
     return session.get(Incident, escalation.incident_id).reference
 
 
-def check_now(session: Session, outbound_id: int) -> None:
-    """The alert's message failed for good: look at it now (called by the outbox)."""
-    notification_id = session.scalar(
-        select(Notification.id).where(Notification.outbound_id == outbound_id)
+def on_status(session: Session, message: OutboundMessage) -> None:
+    """The outbox learnt something about an alert: the provider took it, delivered it, or it
+    failed. It goes on the timeline; a failure is looked at now (the next channel)."""
+    notification = session.scalar(
+        select(Notification).where(Notification.outbound_id == message.id)
     )
-    if notification_id is not None:
-        work.requeue(session, CHECK_STAGE, notification_id, PRIORITY_URGENT)
+    if notification is None:
+        return
+    escalation = session.get(Escalation, notification.escalation_id)
+    detail = {"contact": _pseudonym(session, notification), "channel": message.channel}
+    if message.error_code:
+        detail["error"] = message.error_code
+    record(session, escalation, "delivery", status=message.status, **detail)
+    if message.status in GONE:
+        work.requeue(session, CHECK_STAGE, notification.id, PRIORITY_URGENT)
 
 
 @transactional_stage(CHECK_STAGE)
@@ -167,8 +175,8 @@ def check_alert(session: Session, job: Job) -> datetime | None:
     if escalation.state in OVER or escalation.state == "acknowledged":
         return None
     message = session.get(OutboundMessage, notification.outbound_id)
-    if message.status in DELIVERED or (message.channel == "email" and message.status == "sent"):
-        return None  # e-mail has no delivery receipts: handed to the mail server is all we know
+    if arrived(message, job.runtime.settings):
+        return None
     deadline = message.created_at + timedelta(
         minutes=job.runtime.settings.delivery.alert_delivery_minutes
     )
@@ -189,6 +197,17 @@ def check_alert(session: Session, job: Job) -> datetime | None:
         notification.channel_position + 1,
     )
     return None
+
+
+def arrived(message: OutboundMessage, settings) -> bool:
+    """Delivered, as far as anyone will ever tell: e-mail has no receipts (handed to the mail
+    server is all we learn), nor SMS where carriers send none (delivery.sms_sent_is_final)."""
+    if message.status in DELIVERED:
+        return True
+    final_sent = message.channel == "email" or (
+        message.channel == "sms" and settings.delivery.sms_sent_is_final
+    )
+    return final_sent and message.status == "sent"
 
 
 def _pseudonym(session: Session, notification: Notification) -> str:
