@@ -363,6 +363,25 @@ def test_no_ack_next_group_then_repeat_then_final_and_unanswered(app, rt, people
     assert sum(map(len, alerts)) == 5
 
 
+def test_acknowledged_after_unanswered_then_timed_out_tells_nobody_twice(
+    app, rt, people, fake_twilio
+):
+    escalated(app, rt)
+    escalation = the_escalation(rt)
+    for _ in range(4):  # mediators, committee, mediators, committee, then the final group
+        time_passes(rt, escalation.id)
+    assert state(rt, escalation.id) == "unanswered" and len(sent_to(fake_twilio, DUTY)) == 1
+    send(app.test_client(), escalation.ack_code, DUTY)  # the duty officer takes it late
+    drain(rt)
+    assert state(rt, escalation.id) == "acknowledged"
+    time_passes(rt, escalation.id)  # ...and does not resolve it in time
+    assert state(rt, escalation.id) == "unanswered"
+    assert len([b for b in sent_to(fake_twilio, DUTY) if escalation.ack_code in b]) == 1
+    with rt.db.reading() as session:
+        failed = session.scalars(select(WorkItem).where(WorkItem.status == "failed")).all()
+    assert failed == []
+
+
 def test_ack_timeout_makes_it_unacknowledged_and_it_goes_on(app, rt, people, fake_twilio):
     escalated(app, rt)
     escalation = the_escalation(rt)

@@ -213,7 +213,18 @@ def notify(session: Session, rt, escalation: Escalation, group_name: str, step: 
         record(session, escalation, "no_group", group=group_name)
         return 0
     sent = 0
+    told = set(
+        session.scalars(
+            select(Notification.contact_id).where(
+                Notification.escalation_id == escalation.id,
+                Notification.round == escalation.round,
+                Notification.step == step,
+            )
+        )
+    )
     for contact in _recipients(session, group, escalation.area_id):
+        if contact.id in told:  # e.g. the final group, told once already
+            continue
         token = secrets.token_urlsafe(16)
         notification = Notification(
             escalation_id=escalation.id,
