@@ -63,7 +63,7 @@ def send_alert(
                 "channel_skipped",
                 contact=contact.pseudonym,
                 channel=channel.channel,
-                why="opted out",
+                why="opted_out",
             )
             continue
         if channel.channel == "whatsapp" and not _window_open(session, channel.address_hash):
@@ -75,7 +75,7 @@ def send_alert(
                     "channel_skipped",
                     contact=contact.pseudonym,
                     channel=channel.channel,
-                    why="outside the WhatsApp 24-hour window",
+                    why="whatsapp_window",
                 )
                 continue
         message = queue_message(

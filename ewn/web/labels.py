@@ -63,6 +63,8 @@ LABELS = {
     "pending": _l("pending"),
     "fallback": _l("next channel"),
     "channel_skipped": _l("channel skipped"),
+    "opted_out": _l("opted out"),
+    "whatsapp_window": _l("outside the WhatsApp 24-hour window"),
     "delivery": _l("delivery status"),
     # provider delivery statuses
     "accepted": _l("accepted by the provider"),
