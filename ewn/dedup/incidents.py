@@ -9,7 +9,7 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ewn.dedup.text import profile, similarity
+from ewn.dedup.text import text_similarity
 from ewn.escalation import engine as escalation
 from ewn.models import Incident, MonitorIdentity, Report, utcnow
 from ewn.store import incidents as store
@@ -86,7 +86,7 @@ def _place(session: Session, incident: Incident, reports: list[Report]) -> None:
         names = Counter(r.place_name for r in located if r.place_name)
         incident.place_name = names.most_common(1)[0][0] if names else best.place_name
         incident.cell = store.cell_of(incident.latitude, incident.longitude)
-    areas = Counter(a for a in (store.primary_area(session, r.id) for r in reports) if a)
+    areas = Counter(store.primary_areas(session, [r.id for r in reports]).values())
     if areas:
         incident.area_id = areas.most_common(1)[0][0]
     incident.country = next((r.country for r in reports if r.country), incident.country)
@@ -138,14 +138,10 @@ def _coordinated(reports: list[Report], monitors: dict, settings) -> set[int]:
     if len(suspect) < settings.coordination_reports:
         return set()
     span = timedelta(minutes=settings.coordination_minutes)
-    profiles = {r.id: profile(r.text) for r in suspect}
-    alike: dict[tuple[int, int], bool] = {}
 
     def near_identical(a: Report, b: Report) -> bool:
-        key = (a.id, b.id) if a.id < b.id else (b.id, a.id)
-        if key not in alike:
-            alike[key] = similarity(profiles[a.id], profiles[b.id]) >= NEAR_IDENTICAL
-        return alike[key]
+        first, second = (a.text, b.text) if a.text <= b.text else (b.text, a.text)
+        return text_similarity(first, second) >= NEAR_IDENTICAL
 
     flagged: set[int] = set()
     for anchor in suspect:

@@ -180,6 +180,13 @@ def profile(text: str) -> Profile:
     return Profile(frozenset(words), grams, math.sqrt(sum(c * c for c in grams.values())))
 
 
+@lru_cache(maxsize=65536)
+def text_similarity(a: str, b: str) -> float:
+    """similarity of two texts, remembered: an incident's reports are compared again at every
+    refresh."""
+    return similarity(profile(a), profile(b))
+
+
 def similarity(a: str | Profile, b: str | Profile) -> float:
     """0..1: how alike two texts are in words (Jaccard) and spelling (trigram cosine)."""
     a = a if isinstance(a, Profile) else profile(a)

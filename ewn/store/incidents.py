@@ -124,6 +124,22 @@ def primary_area(session: Session, report_id: int) -> int | None:
     )
 
 
+def primary_areas(session: Session, report_ids: list[int]) -> dict[int, int]:
+    """primary_area for many reports in one query: {report id: county-level area id}."""
+    if not report_ids:
+        return {}
+    rows = session.execute(
+        select(ReportArea.report_id, func.min(ReportArea.area_id))
+        .where(
+            ReportArea.report_id.in_(report_ids),
+            ReportArea.is_primary.is_(True),
+            ReportArea.level == 1,
+        )
+        .group_by(ReportArea.report_id)
+    )
+    return dict(rows.all())
+
+
 def add_signature(session: Session, incident_id: int, bands: list[str], day: int) -> None:
     known = set(
         session.scalars(
