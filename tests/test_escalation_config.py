@@ -240,3 +240,11 @@ def test_contacts_page_and_import_in_the_web_app(app, rt):
     committee = logged_in(app, make_user(rt, "chair", "committee"))
     listing = committee.get("/contacts").get_data(as_text=True)
     assert "R-" in listing and 'action="/contacts/import"' not in listing
+
+
+def test_a_link_too_long_for_two_segments_is_left_out_not_the_alert(app):
+    facts = AlertFacts(reference="K7Q-4MX", code="4821", category="Killing", place="Molo")
+    link = "https://ewn.example.org/" + "x" * 300 + "/ack/token"
+    with app.app_context():
+        text = compose(facts, "en", "full", link)
+    assert segments(text) <= 2 and "4821" in text and link not in text

@@ -22,10 +22,10 @@ from ewn.models import (
 )
 
 
-def escalation_row(session, escalation: Escalation) -> dict:
+def escalation_row(session, escalation: Escalation, pseudonyms: dict[int, str]) -> dict:
+    """One escalation as `ewn escalations list` shows it; pseudonyms: contact id → pseudonym."""
     incident = session.get(Incident, escalation.incident_id) if escalation.incident_id else None
     area = session.get(AdminArea, escalation.area_id) if escalation.area_id else None
-    pseudonyms = dict(session.execute(select(Contact.id, Contact.pseudonym)).all())
     notifications = session.execute(
         select(Notification, OutboundMessage)
         .outerjoin(OutboundMessage, OutboundMessage.id == Notification.outbound_id)
@@ -146,8 +146,9 @@ def register(main: click.Group) -> None:
     def list_command(fmt: str, limit: int) -> None:
         """Escalations, newest first, with policy, steps, messages and acknowledgement."""
         with app_runtime() as (_app, rt), rt.db.reading() as session:
+            pseudonyms = dict(session.execute(select(Contact.id, Contact.pseudonym)).all())
             rows = [
-                escalation_row(session, escalation)
+                escalation_row(session, escalation, pseudonyms)
                 for escalation in session.scalars(
                     select(Escalation).order_by(Escalation.id.desc()).limit(limit)
                 )

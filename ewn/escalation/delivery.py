@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ewn.delivery.outbox import queue_message
@@ -57,27 +57,22 @@ def send_alert(
     for channel in channels:
         template = None
         if monitors.is_opted_out(session, channel.address_hash):
+            skip = "opted_out"
+        elif channel.channel == "whatsapp" and not _window_open(session, channel.address_hash):
+            template = rt.settings.delivery.whatsapp_alert_template_sid or None
+            skip = None if template else "whatsapp_window"
+        else:
+            skip = None
+        if skip:
             record(
                 session,
                 escalation,
                 "channel_skipped",
                 contact=contact.pseudonym,
                 channel=channel.channel,
-                why="opted_out",
+                why=skip,
             )
             continue
-        if channel.channel == "whatsapp" and not _window_open(session, channel.address_hash):
-            template = rt.settings.delivery.whatsapp_alert_template_sid or None
-            if template is None:
-                record(
-                    session,
-                    escalation,
-                    "channel_skipped",
-                    contact=contact.pseudonym,
-                    channel=channel.channel,
-                    why="whatsapp_window",
-                )
-                continue
         message = queue_message(
             session,
             rt.keyring,
@@ -124,20 +119,16 @@ def send_alert(
 
 def _window_open(session: Session, address_hash: str) -> bool:
     """Whether the recipient wrote to us on WhatsApp in the last 24 hours."""
-    last = session.scalar(
-        select(func.max(InboundMessage.received_at)).where(
-            InboundMessage.sender_hash == address_hash, InboundMessage.channel == "whatsapp"
+    recent = session.scalar(
+        select(InboundMessage.id)
+        .where(
+            InboundMessage.sender_hash == address_hash,
+            InboundMessage.channel == "whatsapp",
+            InboundMessage.received_at > utcnow() - WHATSAPP_WINDOW,
         )
+        .limit(1)
     )
-    if last is None:
-        return False
-    if isinstance(last, str):  # SQLite returns aggregates as text
-        last = datetime.fromisoformat(last)
-    if last.tzinfo is None:
-        from datetime import UTC
-
-        last = last.replace(tzinfo=UTC)
-    return last > utcnow() - WHATSAPP_WINDOW
+    return recent is not None
 
 
 def alert_reference(session: Session, escalation: Escalation) -> str:

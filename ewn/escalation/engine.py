@@ -273,17 +273,14 @@ def facts(session: Session, rt, escalation: Escalation, language: str) -> AlertF
     area = session.get(AdminArea, escalation.area_id) if escalation.area_id else None
     area_name = area.name if area else "?"
     if escalation.kind == "pattern":
-        rule = escalation.rule
-        category = next(
-            (r.pattern.category for r in rt.escalation.pattern_rules if r.name == rule), rule
-        )
+        rule = next((r for r in rt.escalation.pattern_rules if r.name == escalation.rule), None)
         return AlertFacts(
             reference=escalation.reference,
             code=escalation.ack_code,
-            category=_label(rt, category, language),
+            category=_label(rt, rule.pattern.category if rule else escalation.rule, language),
             place=area_name,
             pattern_count=escalation.pattern_count,
-            pattern_days=_pattern_days(rt, rule),
+            pattern_days=rule.pattern.within_days if rule else None,
         )
     incident = session.get(Incident, escalation.incident_id)
     place = incident.place_name or area_name
@@ -303,13 +300,6 @@ def _label(rt, category: str | None, language: str) -> str:
     if category and category in rt.taxonomy.categories:
         return rt.taxonomy.label(category, language)
     return category or "?"
-
-
-def _pattern_days(rt, rule_name: str) -> float | None:
-    for rule in rt.escalation.pattern_rules:
-        if rule.name == rule_name:
-            return rule.pattern.within_days
-    return None
 
 
 def link_hash(token: str) -> str:

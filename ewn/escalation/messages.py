@@ -43,16 +43,15 @@ def compose(facts: AlertFacts, language: str, mode: str, link: str | None = None
     with force_locale(language):
         head = str(HEAD[mode]).format(reference=facts.reference)
         tail = str(TAIL).format(code=facts.code)
-        if link and mode != "minimal":
-            tail += str(LINK).format(link=link)
         if mode == "minimal":
             return fit(head, "", tail, MAX_SEGMENTS)
+        with_link = tail + str(LINK).format(link=link) if link else tail
         if facts.pattern_count is not None:
             middle = str(PATTERN).format(
                 count=facts.pattern_count,
                 category=facts.category,
                 place=facts.place,
-                days=f"{facts.pattern_days:g}",
+                days=f"{facts.pattern_days:g}" if facts.pattern_days is not None else "?",
             )
         else:
             middle = str(INCIDENT).format(
@@ -61,7 +60,10 @@ def compose(facts: AlertFacts, language: str, mode: str, link: str | None = None
                 severity=facts.severity or "?",
                 monitors=facts.monitors,
             )
-    return fit(head, middle, tail, MAX_SEGMENTS)
+    try:
+        return fit(head, middle, with_link, MAX_SEGMENTS)
+    except ValueError:  # a long public URL: the code alone still acknowledges
+        return fit(head, middle, tail, MAX_SEGMENTS)
 
 
 ACKNOWLEDGED = _l("Thank you: alert {reference} is acknowledged.")

@@ -34,7 +34,8 @@ class ContactChannel(Base):
     __tablename__ = "contact_channels"
     __table_args__ = (
         UniqueConstraint("contact_id", "position"),
-        Index("ix_contact_channels_lookup", "channel", "address_hash"),
+        # every inbound message looks its sender up here, by number whatever the channel
+        Index("ix_contact_channels_lookup", "address_hash", "channel"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

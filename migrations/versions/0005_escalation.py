@@ -78,7 +78,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("contact_channels", schema=None) as batch_op:
         batch_op.create_index(
-            "ix_contact_channels_lookup", ["channel", "address_hash"], unique=False
+            "ix_contact_channels_lookup", ["address_hash", "channel"], unique=False
         )
 
     op.create_table(
