@@ -41,9 +41,10 @@ import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC
 from urllib.parse import urlencode
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from twilio.request_validator import RequestValidator
 
 from benchmarks.ingest import (
@@ -63,7 +64,15 @@ from ewn.escalation.segments import segments
 from ewn.geo import gazetteer
 from ewn.geo.config import GeoConfig
 from ewn.geo.distance import km as haversine_km
-from ewn.models import Escalation, InboundMessage, Notification, OutboundMessage, Place, Report
+from ewn.models import (
+    Escalation,
+    InboundMessage,
+    Notification,
+    OutboundMessage,
+    Place,
+    Report,
+    WorkItem,
+)
 from tests.fakes import twilio_api
 
 ACCOUNT_SID = FIXED_PARAMS["AccountSid"]
@@ -84,8 +93,9 @@ rules:
     min_severity: 5
     policy: bench
 """
+RECIPIENTS = 5
 CONTACTS = "name,channels,language,areas,national,groups\n" + "".join(
-    f"Recipient {n},+25473300000{n},en,,yes,Bench group\n" for n in range(5)
+    f"Recipient {n},+25473300000{n},en,,yes,Bench group\n" for n in range(RECIPIENTS)
 )
 
 
@@ -186,11 +196,11 @@ class Poster:
         return time.monotonic() - started
 
 
-def first_alerts(url: str, fake, trigger_sids: list[str]) -> dict[str, float]:
-    """For each trigger report, when the first alert for its incident reached the provider."""
+def alert_arrivals(url: str, fake, trigger_sids: list[str]) -> dict[str, list[float]]:
+    """For each trigger report, when each alert for its incident reached the provider."""
     arrivals = {record["sid"]: record["received_at"] for record in list(fake.sent)}
     db = Database(url)
-    found = {}
+    found: dict[str, list[float]] = {}
     with db.reading() as session:
         rows = session.execute(
             select(InboundMessage.external_id, OutboundMessage.provider_sid)
@@ -203,8 +213,87 @@ def first_alerts(url: str, fake, trigger_sids: list[str]) -> dict[str, float]:
     db.dispose()
     for sid, provider_sid in rows:
         if provider_sid in arrivals:
-            found[sid] = min(found.get(sid, math.inf), arrivals[provider_sid])
+            found.setdefault(sid, []).append(arrivals[provider_sid])
     return found
+
+
+def percentiles(values: list[float]) -> tuple[float, float]:
+    """(p50, p95), nan when there are none."""
+    if not values:
+        return math.nan, math.nan
+    values = sorted(values)
+    return statistics.median(values), values[max(0, math.ceil(0.95 * len(values)) - 1)]
+
+
+STAGE_CHAIN = ("message", "locate", "understand", "cluster", "escalate", "escalation", "send")
+
+
+def stage_finishes(url: str, trigger_sids: list[str], accepted: dict[str, float]) -> dict:
+    """Median seconds after the webhook's 200 at which each stage finished, for trigger reports.
+
+    Shows where the time goes; DB times are wall-clock UTC, mapped to the monotonic clock the
+    poster uses.
+    """
+    offset = time.time() - time.monotonic()
+    db = Database(url)
+    subjects: dict[str, dict[str, int]] = {}
+    with db.reading() as session:
+        rows = session.execute(
+            select(
+                InboundMessage.external_id,
+                InboundMessage.id,
+                Report.id,
+                Report.incident_id,
+                Escalation.id,
+                Notification.outbound_id,
+            )
+            .join(Report, Report.id == InboundMessage.report_id)
+            .outerjoin(Escalation, Escalation.incident_id == Report.incident_id)
+            .outerjoin(Notification, Notification.escalation_id == Escalation.id)
+            .where(InboundMessage.external_id.in_(trigger_sids))
+        ).all()
+        for sid, message_id, report_id, incident_id, escalation_id, outbound_id in rows:
+            ids = subjects.setdefault(sid, {"send": outbound_id})
+            ids.update(
+                message=message_id,
+                locate=report_id,
+                understand=report_id,
+                cluster=report_id,
+                escalate=incident_id,
+                escalation=escalation_id,
+            )
+            if outbound_id is not None:
+                ids["send"] = min(ids["send"] or outbound_id, outbound_id)
+        finished = {
+            (stage, subject): done
+            for stage, subject, done in session.execute(
+                select(WorkItem.stage, WorkItem.subject_id, WorkItem.finished_at).where(
+                    WorkItem.stage.in_(STAGE_CHAIN), WorkItem.finished_at.is_not(None)
+                )
+            )
+        }
+    db.dispose()
+    medians = {}
+    for stage in STAGE_CHAIN:
+        gaps = []
+        for sid, ids in subjects.items():
+            done = finished.get((stage, ids.get(stage)))
+            if done is not None and sid in accepted:
+                wall = done.replace(tzinfo=UTC).timestamp()
+                gaps.append(wall - offset - accepted[sid])
+        medians[stage] = round(statistics.median(gaps), 2) if gaps else None
+    return medians
+
+
+def due_items(url: str) -> int:
+    """Work items waiting to run (not yet claimed), now."""
+    db = Database(url)
+    with db.reading() as session:
+        count = session.scalar(
+            select(func.count()).select_from(WorkItem).where(WorkItem.status == "due")
+        )
+    db.dispose()
+    return count
 
 
 def busiest_second(times: list[tuple[float, int]]) -> int:
@@ -276,10 +365,12 @@ def run_backend(label: str, url: str, workdir: Path, args) -> dict:
             f"{len(trigger_sids)} of them killings"
         )
         posting_seconds = poster.run(items, args.rate)
+        backlog = due_items(url)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
-            alerts = first_alerts(url, fake, trigger_sids)
-            if len(alerts) == len(trigger_sids):
+            alerts = alert_arrivals(url, fake, trigger_sids)
+            everyone = all(len(times) >= RECIPIENTS for times in alerts.values())
+            if len(alerts) == len(trigger_sids) and everyone:
                 break
             time.sleep(1)
         time.sleep(2)
@@ -289,9 +380,10 @@ def run_backend(label: str, url: str, workdir: Path, args) -> dict:
             worker.wait(timeout=30)
     fake_server.shutdown()
     fake_server.server_close()
-    latencies = sorted(
-        alerts[sid] - poster.accepted[sid] for sid in alerts if sid in poster.accepted
-    )
+    stages = stage_finishes(url, trigger_sids, poster.accepted)
+    accepted = {sid: times for sid, times in alerts.items() if sid in poster.accepted}
+    first = percentiles([min(times) - poster.accepted[sid] for sid, times in accepted.items()])
+    last = percentiles([max(times) - poster.accepted[sid] for sid, times in accepted.items()])
     sent = [(r["received_at"], segments(r["body"]), r["from"]) for r in list(fake.sent)]
     alert_sends = [(t, n) for t, n, sender in sent if sender in {s["address"] for s in SENDERS}]
     per_sender = {
@@ -306,12 +398,16 @@ def run_backend(label: str, url: str, workdir: Path, args) -> dict:
         "webhooks": poster.statuses,
         "triggers": len(trigger_sids),
         "alerted": len(alerts),
-        "p50": statistics.median(latencies) if latencies else math.nan,
-        "p95": latencies[max(0, math.ceil(0.95 * len(latencies)) - 1)] if latencies else math.nan,
+        "p50": first[0],
+        "p95": first[1],
+        "all_recipients_p50": last[0],
+        "all_recipients_p95": last[1],
         "alert_segments": sum(n for _, n in alert_sends),
         "average_rate": round(sum(n for _, n in alert_sends) / span, 2) if span else 0.0,
         "busiest_second": busiest_second(alert_sends),
         "busiest_per_sender": per_sender,
+        "due_items_when_posting_ended": backlog,
+        "trigger_stage_finished_median_s": stages,
     }
 
 
@@ -340,7 +436,15 @@ def print_report(results: list[dict]) -> bool:
         )
         print(
             f"{'':<11} webhooks {r['webhooks']} at {r['posting_rate']}/s; "
-            f"{r['alert_segments']} alert segments sent"
+            f"{r['alert_segments']} alert segments sent; all {RECIPIENTS} recipients alerted "
+            f"after p50 {r['all_recipients_p50']:.2f} s, p95 {r['all_recipients_p95']:.2f} s; "
+            f"{r['due_items_when_posting_ended']} work items waiting when posting ended"
+        )
+        print(
+            f"{'':<11} killing reports, median s after the 200 at which each stage finished: "
+            + ", ".join(
+                f"{stage} {at}" for stage, at in r["trigger_stage_finished_median_s"].items()
+            )
         )
     return met
 

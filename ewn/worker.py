@@ -22,6 +22,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session
 
 from ewn.models import utcnow
+from ewn.models.work import PRIORITY_URGENT
 from ewn.runtime import Runtime
 from ewn.store import work
 from ewn.store.work import Claimed
@@ -170,19 +171,38 @@ class Worker:
         """Claim and run one batch; returns how many items were claimed."""
         self.flush_spool_if_due()
         self.rescore_if_due()
+        items = self.claim()
+        for index, item in enumerate(items):
+            if self.stopping.is_set():
+                break  # unstarted items come back to the queue when their lease expires
+            if index:
+                self.run_more_urgent_than(item.priority)
+            self.run_item(item)
+        return len(items)
+
+    def claim(self, more_urgent_than: int | None = None) -> list[Claimed]:
         with self.runtime.db.session() as session:
-            items = work.claim(
+            return work.claim(
                 session,
                 self.name,
                 self.settings.batch_size,
                 self.settings.lease_seconds,
                 self.settings.max_attempts,
+                more_urgent_than,
             )
-        for item in items:
+
+    def run_more_urgent_than(self, priority: int) -> None:
+        """Run work more urgent than the rest of this batch first, then go on with the batch:
+        an alert must not wait behind a batch of routine reports."""
+        if priority <= PRIORITY_URGENT:
+            return
+        with self.runtime.db.reading() as session:
+            if not work.more_urgent_waiting(session, priority):
+                return
+        for item in self.claim(more_urgent_than=priority):
             if self.stopping.is_set():
-                break  # unstarted items come back to the queue when their lease expires
+                break
             self.run_item(item)
-        return len(items)
 
     def rescore_if_due(self, every: timedelta = timedelta(minutes=1)) -> int:
         """Re-score incidents whose age crossed a recency step since the last look."""

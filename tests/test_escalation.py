@@ -24,11 +24,13 @@ from ewn.models import (
     EscalationIncident,
     InboundMessage,
     Incident,
+    OutboundMessage,
     Report,
     StaffUser,
     WorkItem,
     utcnow,
 )
+from ewn.models.work import PRIORITY_ALERT_MORE, PRIORITY_URGENT
 from ewn.triage import actions
 from tests.builders import logged_in, make_user, report_incident, send
 from tests.conftest import PUBLIC_URL, drain
@@ -204,6 +206,36 @@ def test_category_severity_and_area_filters(app, rt, people, fake_twilio):
         rules = {e.rule for e in session.scalars(select(Escalation))}
     # The killing in Nakuru matches; the attack in Kisumu matches nothing; nobody escalated.
     assert rules == {"killings_in_nakuru"}
+
+
+def test_an_incident_no_rule_could_concern_queues_no_rule_check(app, rt, people, fake_twilio):
+    quiet = report_incident(app, rt, "Armed men attacked the market in Kisumu town today")
+    killing = report_incident(app, rt, "Five people were killed in Nakuru town this morning")
+    with rt.db.reading() as session:
+        checked = set(
+            session.scalars(select(WorkItem.subject_id).where(WorkItem.stage == "escalate"))
+        )
+    assert killing.id in checked and quiet.id not in checked
+
+
+def test_the_first_recipient_of_every_alert_goes_before_the_others(app, rt, people, fake_twilio):
+    """When senders are busy, each alert reaches someone before any reaches everyone."""
+    second = "Second Mediator,+254722000009,en,Nakuru,no,County mediators\n"
+    with rt.db.session() as session:
+        contact_store.import_csv(session, rt, CONTACTS.splitlines()[0] + "\n" + second)
+    escalated(app, rt)
+    with rt.db.reading() as session:
+        alerts = session.execute(
+            select(OutboundMessage.priority, WorkItem.priority)
+            .join(
+                WorkItem, (WorkItem.stage == "send") & (WorkItem.subject_id == OutboundMessage.id)
+            )
+            .where(OutboundMessage.purpose == "alert")
+            .order_by(OutboundMessage.id)
+        ).all()
+    assert alerts == [(PRIORITY_URGENT,) * 2, (PRIORITY_ALERT_MORE,) * 2]
+    assert len(sent_to(fake_twilio, NAKURU_MEDIATOR)) == len(sent_to(fake_twilio, "+254722000009"))
+    assert len(sent_to(fake_twilio, "+254722000009")) == 1
 
 
 # -- acknowledgement ---------------------------------------------------------------------------

@@ -7,6 +7,7 @@ from datetime import timedelta
 from sqlalchemy import select, update
 
 from ewn.models import WorkItem, utcnow
+from ewn.models.work import PRIORITY_NORMAL, PRIORITY_SEVERE, PRIORITY_URGENT
 from ewn.store import work
 from ewn.worker import STAGES, Worker, transactional_stage
 
@@ -141,3 +142,45 @@ def test_worker_survives_database_outage(overrides, tmp_path):
     worker.stopping.set()
     thread.join(5)
     assert not thread.is_alive()
+
+
+RAN: list[tuple[str, int]] = []
+
+
+@transactional_stage("test_routine")
+def _routine(session, job):
+    """A routine job; the first one makes urgent work appear meanwhile."""
+    RAN.append(("routine", job.subject_id))
+    if job.subject_id == 1:
+        work.enqueue(session, "test_urgent", 7, priority=PRIORITY_URGENT)
+
+
+@transactional_stage("test_urgent")
+def _urgent(session, job):
+    RAN.append(("urgent", job.subject_id))
+
+
+def test_urgent_work_arriving_mid_batch_runs_before_the_rest_of_the_batch(rt):
+    RAN.clear()
+    for subject in (1, 2, 3):
+        add_item(rt, stage="test_routine", subject_id=subject, priority=PRIORITY_NORMAL)
+    worker = Worker(rt, "w")
+    worker.settings.batch_size = 10
+    assert worker.run_once() == 3  # one batch: all three routine jobs claimed at once
+    assert RAN == [("routine", 1), ("urgent", 7), ("routine", 2), ("routine", 3)]
+    assert {(i.stage, i.status) for i in items(rt)} == {
+        ("test_routine", "done"),
+        ("test_urgent", "done"),
+    }
+
+
+def test_claim_can_take_only_work_more_urgent_than_a_priority(rt):
+    add_item(rt, subject_id=1, priority=PRIORITY_NORMAL)
+    add_item(rt, subject_id=2, priority=PRIORITY_SEVERE)
+    add_item(rt, subject_id=3, priority=PRIORITY_URGENT)
+    with rt.db.reading() as session:
+        assert work.more_urgent_waiting(session, PRIORITY_SEVERE)
+        assert not work.more_urgent_waiting(session, PRIORITY_URGENT)
+    with rt.db.session() as session:
+        claimed = work.claim(session, "a", 10, 60, 8, more_urgent_than=PRIORITY_NORMAL)
+    assert [i.subject_id for i in claimed] == [3, 2]

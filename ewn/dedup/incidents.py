@@ -35,7 +35,7 @@ def refresh(session: Session, rt, incident: Incident) -> None:
     """Recompute the incident from its reports; the escalation rules look at it again."""
     _recompute(session, rt, incident)
     session.flush()
-    escalation.incident_changed(session, incident.id)
+    escalation.incident_changed(session, rt, incident)
 
 
 def _recompute(session: Session, rt, incident: Incident) -> None:

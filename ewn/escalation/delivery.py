@@ -46,6 +46,7 @@ def send_alert(
     notification: Notification,
     body: str,
     position: int = 0,
+    priority: int = PRIORITY_URGENT,
 ) -> OutboundMessage | None:
     """Queue the alert on the first usable channel at or after position; None if none is."""
     contact = session.get(Contact, notification.contact_id)
@@ -81,7 +82,7 @@ def send_alert(
             phone=rt.keyring.decrypt(channel.address_enc, "contact.address"),
             body=body,
             language=contact.language,
-            priority=PRIORITY_URGENT,
+            priority=priority,
             dedup_key=(
                 f"alert:{notification.escalation_id}:{notification.round}:{notification.step}"
                 f":{contact.id}:{channel.position}"

@@ -37,7 +37,7 @@ from ewn.models import (
     Notification,
     utcnow,
 )
-from ewn.models.work import PRIORITY_URGENT
+from ewn.models.work import PRIORITY_ALERT_MORE, PRIORITY_URGENT
 from ewn.refs import random_code
 from ewn.store import work
 from ewn.store.common import with_unique_retry
@@ -48,9 +48,11 @@ ESCALATE_STAGE = "escalate"
 STEP_STAGE = "escalation"
 
 
-def incident_changed(session: Session, incident_id: int) -> None:
-    """Check the escalation rules for this incident soon (called whenever it changes)."""
-    work.requeue(session, ESCALATE_STAGE, incident_id, priority=PRIORITY_URGENT)
+def incident_changed(session: Session, rt, incident: Incident) -> None:
+    """Check the escalation rules for this incident soon (called whenever it changes), unless
+    no rule could concern it: most incidents never escalate, and each check is a job."""
+    if rules.may_concern(session, rt.escalation, incident):
+        work.requeue(session, ESCALATE_STAGE, incident.id, priority=PRIORITY_URGENT)
 
 
 # -- the escalate stage ------------------------------------------------------------------------
@@ -242,7 +244,12 @@ def notify(session: Session, rt, escalation: Escalation, group_name: str, step: 
             "minimal" if group.minimal else mode,
             None if group.minimal else ack_link(rt, token),
         )
-        if delivery.send_alert(session, rt, escalation, notification, body) is not None:
+        # The first recipient goes before the others of every alert in the queue.
+        priority = PRIORITY_ALERT_MORE if sent else PRIORITY_URGENT
+        if (
+            delivery.send_alert(session, rt, escalation, notification, body, 0, priority)
+            is not None
+        ):
             sent += 1
     if not sent:
         record(session, escalation, "nobody_notified", group=group.name)

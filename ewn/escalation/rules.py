@@ -34,6 +34,17 @@ def matches(session: Session, rule: Rule, incident: Incident) -> bool:
     return True
 
 
+def may_concern(session: Session, config, incident: Incident) -> bool:
+    """Could the escalate stage do anything for this incident as it is now? Only if an incident
+    rule matches it, a pattern rule counts its category, or it was dismissed (its escalations
+    end). Otherwise checking it would change nothing."""
+    if "dismissed" in (incident.status, incident.triage_status):
+        return True
+    return any(matches(session, rule, incident) for rule in config.incident_rules) or any(
+        rule.pattern.category == incident.primary_category for rule in config.pattern_rules
+    )
+
+
 def pattern_incidents(session: Session, rule: Rule, area_id: int, now: datetime) -> list[Incident]:
     """The open incidents of the pattern's category in the area within its window."""
     pattern = rule.pattern

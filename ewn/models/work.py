@@ -9,10 +9,13 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from ewn.models.base import Base, utcnow
 
-# Lower runs first: escalations and alerts; reports that read as severe (killings, sexual
-# violence...) through every later stage of the pipeline; reading new messages (intake, which
-# is how a severe report is found); everything else; bulk messages.
-PRIORITY_URGENT, PRIORITY_SEVERE, PRIORITY_INTAKE, PRIORITY_NORMAL, PRIORITY_BULK = 0, 2, 3, 5, 9
+# Lower runs first: escalations and alerts to their first recipient; an alert's further
+# recipients (so when the senders are busy, every alert reaches someone before any reaches
+# everyone); reports that read as severe (killings, sexual violence...) through every later
+# stage of the pipeline; reading new messages (intake, which is how a severe report is found);
+# everything else; bulk messages.
+PRIORITY_URGENT, PRIORITY_ALERT_MORE, PRIORITY_SEVERE = 0, 1, 2
+PRIORITY_INTAKE, PRIORITY_NORMAL, PRIORITY_BULK = 3, 5, 9
 
 
 class WorkItem(Base):

@@ -70,9 +70,15 @@ def enqueue_many(
 
 
 def claim(
-    session: Session, worker: str, limit: int, lease_seconds: float, max_attempts: int
+    session: Session,
+    worker: str,
+    limit: int,
+    lease_seconds: float,
+    max_attempts: int,
+    more_urgent_than: int | None = None,
 ) -> list[Claimed]:
-    """Take up to limit due items, each leased to worker for lease_seconds."""
+    """Take up to limit due items (only those more urgent than a priority, if given), each
+    leased to worker for lease_seconds."""
     now = utcnow()
     # Items whose worker died (lease expired) become due again, or failed if they keep dying.
     session.execute(
@@ -101,6 +107,8 @@ def claim(
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
+    if more_urgent_than is not None:
+        candidates = candidates.where(WorkItem.priority < more_urgent_than)
     rows = session.execute(
         update(WorkItem)
         .where(WorkItem.id.in_(candidates.scalar_subquery()))
@@ -200,6 +208,22 @@ def requeue(
     )
     if result.rowcount == 0:
         enqueue(session, stage, subject_id, priority, due_at)
+
+
+def more_urgent_waiting(session: Session, priority: int) -> bool:
+    """Is any due item more urgent than priority waiting to be claimed?"""
+    return (
+        session.scalar(
+            select(WorkItem.id)
+            .where(
+                WorkItem.status == "due",
+                WorkItem.priority < priority,
+                WorkItem.due_at <= utcnow(),
+            )
+            .limit(1)
+        )
+        is not None
+    )
 
 
 def retry_later(
