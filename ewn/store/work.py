@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, and_, case, func, or_, select, update
+from sqlalchemy import Connection, and_, case, func, select, update
 from sqlalchemy.orm import Session
 
 from ewn.models import WorkItem, utcnow
@@ -95,14 +95,17 @@ def claim(
             last_error="lease expired on every attempt (worker killed or job too long)",
         )
     )
+    # The others are due again, in their old place in the queue (their holder can no longer
+    # complete them). Claiming then reads due items only, in index order: no sort of the
+    # whole backlog at every claim.
+    session.execute(
+        update(WorkItem)
+        .where(WorkItem.status == "running", WorkItem.lease_until < now)
+        .values(status="due", lease_until=None)
+    )
     candidates = (
         select(WorkItem.id)
-        .where(
-            or_(
-                and_(WorkItem.status == "due", WorkItem.due_at <= now),
-                and_(WorkItem.status == "running", WorkItem.lease_until < now),
-            )
-        )
+        .where(WorkItem.status == "due", WorkItem.due_at <= now)
         .order_by(WorkItem.priority, WorkItem.due_at)
         .limit(limit)
         .with_for_update(skip_locked=True)
