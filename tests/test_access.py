@@ -22,7 +22,15 @@ from sqlalchemy import select
 
 from ewn import create_app
 from ewn.escalation import engine
-from ewn.models import AuditEntry, Contact, Incident, Monitor, Notification, Report
+from ewn.models import (
+    AuditEntry,
+    Contact,
+    ContactGroup,
+    Incident,
+    Monitor,
+    Notification,
+    Report,
+)
 from tests.builders import enrol, logged_in, make_user, report_incident
 from tests.conftest import ACCOUNT_SID, AUTH_TOKEN, app_settings
 from tests.fakes import twilio_api
@@ -79,6 +87,7 @@ MATRIX = {
     ("POST", "/escalations/<escalation>/resolve"): "L Y Y Y N Y N Y",
     ("GET", "/contacts"): "L Y N N N N N Y",
     ("POST", "/contacts/import"): "L Y N N N N N N",
+    ("POST", "/contacts/groups/<int:group_id>"): "L Y N N N N N N",
     # an alert's link: the token is the recipient's credential
     ("GET", "/ack/<token>"): "P P P P P P P P",
     ("POST", "/ack/<token>"): "P P P P P P P P",
@@ -98,6 +107,7 @@ FORMS = {
     "/incidents/<reference>/reports/<report_reference>/reply": {"text": "Are you safe?"},
     "/login": {"username": "nobody", "password": "wrong"},
     "/escalations/<escalation>/resolve": {"why": "Mediators are on site."},
+    "/contacts/groups/<int:group_id>": {"template": "minimal"},
 }
 
 
@@ -127,8 +137,10 @@ def prepared(tmp_path_factory, sqlite_template, keyring_file):
             incident = session.get(Incident, here.id)
             escalation = engine.start(session, rt, rt.escalation.incident_rules[0], incident)
             contact = Contact(pseudonym="R-ACCES")
-            session.add(contact)
+            group = ContactGroup(name="County mediators")
+            session.add_all([contact, group])
             session.flush()
+            group_id = group.id
             session.add(
                 Notification(
                     escalation_id=escalation.id,
@@ -152,6 +164,7 @@ def prepared(tmp_path_factory, sqlite_template, keyring_file):
         "assignee": str(users["triage_nakuru"]),
         "escalation": escalation_reference,
         "token": LINK_TOKEN,
+        "group_id": str(group_id),
     }
     return folder / "ewn.db", users, values
 
@@ -193,7 +206,7 @@ def test_every_route_declares_who_it_is_for(app):
 
 def fill(rule: str, values: dict) -> str:
     """ "/incidents/<reference>" → "/incidents/K7Q-4MX" (each <name> from values)."""
-    return re.sub(r"<(\w+)>", lambda match: values[match.group(1)], rule)
+    return re.sub(r"<(?:\w+:)?(\w+)>", lambda match: values[match.group(1)], rule)
 
 
 @pytest.mark.parametrize(("method", "rule"), sorted(MATRIX))

@@ -36,6 +36,10 @@ from tests.builders import logged_in, make_user, report_incident, send
 from tests.conftest import PUBLIC_URL, drain
 
 POLICY_FILE = """
+templates:
+  discreet:
+    en: "Reminder {reference}: reply {code} to confirm."
+    sw: "Kumbusho {reference}: jibu {code} kuthibitisha. {link}"
 policies:
   local_then_national:
     steps:
@@ -486,6 +490,35 @@ def test_minimal_group_alert_carries_only_reference_and_code(app, rt, people, fa
     [alert] = sent_to(fake_twilio, NAKURU_MEDIATOR)
     assert incident.reference in alert and escalation.ack_code in alert
     assert "Nakuru" not in alert and "/ack/" not in alert
+
+
+def use_template(rt, group: str, template: str) -> None:
+    from ewn.models import ContactGroup
+
+    with rt.db.session() as session:
+        session.execute(
+            update(ContactGroup).where(ContactGroup.name == group).values(template=template)
+        )
+
+
+def test_a_group_alerted_in_the_deployments_own_words(app, rt, people, fake_twilio):
+    use_template(rt, "County mediators", "discreet")
+    escalated(app, rt)
+    escalation = the_escalation(rt)
+    [alert] = sent_to(fake_twilio, NAKURU_MEDIATOR)  # Amina reads Kiswahili
+    assert alert.startswith("Kumbusho ") and f"jibu {escalation.ack_code} " in alert
+    assert f"{PUBLIC_URL}/ack/" in alert and "Nakuru" not in alert
+    assert "template_unusable" not in timeline(rt, escalation.id)
+
+
+def test_a_template_gone_from_the_file_sends_the_minimal_alert(app, rt, people, fake_twilio):
+    use_template(rt, "County mediators", "removed_since")
+    incident = escalated(app, rt)
+    escalation = the_escalation(rt)
+    [alert] = sent_to(fake_twilio, NAKURU_MEDIATOR)
+    assert incident.reference in alert and escalation.ack_code in alert
+    assert "Nakuru" not in alert and "/ack/" not in alert
+    assert timeline(rt, escalation.id) == ["started", "template_unusable", "notified", "waiting"]
 
 
 # -- pattern rules -------------------------------------------------------------------------------

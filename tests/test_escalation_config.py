@@ -11,7 +11,7 @@ from ewn import create_app
 from ewn.config_files import ConfigError
 from ewn.escalation import contacts as contact_store
 from ewn.escalation.config import EscalationConfig
-from ewn.escalation.messages import AlertFacts, compose
+from ewn.escalation.messages import AlertFacts, compose, compose_own
 from ewn.escalation.segments import encoding, fit, segments
 from ewn.meaning.taxonomy import Taxonomy
 from ewn.models import Contact, ContactChannel
@@ -248,3 +248,112 @@ def test_a_link_too_long_for_two_segments_is_left_out_not_the_alert(app):
     with app.app_context():
         text = compose(facts, "en", "full", link)
     assert segments(text) <= 2 and "4821" in text and link not in text
+
+
+OWN = """templates:
+  discreet:
+    en: "Reminder {reference}: reply {code} to confirm. {link}"
+    sw: "Kumbusho {reference}: jibu {code} kuthibitisha."
+"""
+
+
+def test_own_templates_load_and_groups_may_choose_them(tmp_path):
+    config = load(tmp_path, OWN + GOOD)
+    assert config.templates["discreet"]["sw"].startswith("Kumbusho")
+    assert config.template_names == ("full", "minimal", "discreet")
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "words"),
+    [
+        ('    en: "Reply {code} about {victim}"\n', 3, "unknown placeholder {victim}"),
+        ('    en: "Something happened in {place}"\n', 3, "must contain {code}"),
+        ('    en: "Reply {code:>10}"\n', 3, "without a format"),
+        ('    en: "Reply {code"\n', 3, "cannot be read as a template"),
+        ('    xx: "Reply {code}"\n', 3, "xx: unknown key"),
+        ('    en: "' + "Reply {code} now. " * 20 + '"\n', 3, "takes 3 SMS segments"),
+        ("    en: 5\n", 3, "non-empty text"),
+    ],
+)
+def test_template_mistakes_are_named_with_their_line(tmp_path, text, line, words):
+    with pytest.raises(ConfigError) as error:
+        load(tmp_path, "templates:\n  discreet:\n" + text + GOOD)
+    assert error.value.line == line and words in str(error.value)
+
+
+def test_the_built_in_template_names_are_taken(tmp_path):
+    with pytest.raises(ConfigError, match="full and minimal are built in"):
+        load(tmp_path, 'templates:\n  minimal:\n    en: "{code}"\n' + GOOD)
+
+
+def test_group_template_from_the_cli(ewn_cli, tmp_path, rt):
+    path = tmp_path / "contacts.csv"
+    path.write_text(CSV, encoding="utf-8")
+    ewn_cli("contacts", "import", str(path))
+    shown = ewn_cli("contacts", "group", "County mediators")
+    assert shown.exit_code == 0 and "County mediators: full alerts" in shown.output
+    changed = ewn_cli("contacts", "group", "County mediators", "--minimal")
+    assert changed.exit_code == 0 and "minimal alerts" in changed.output
+    wrong = ewn_cli("contacts", "group", "County mediators", "--template", "discrete")
+    assert wrong.exit_code != 0 and "unknown 'discrete'" in wrong.output
+    missing = ewn_cli("contacts", "group", "Nobody", "--full")
+    assert missing.exit_code != 0 and "no group named 'Nobody'" in missing.output
+
+
+def test_an_own_template_drops_the_link_then_gives_up_when_too_long(app):
+    texts = {"en": "Alert {reference} at {place}: reply {code}. {link}", "fr": "Alerte {code}"}
+    facts = AlertFacts(reference="K7Q-4MX", code="4821", category="Killing", place="Molo")
+    link = "https://ewn.example.org/ack/" + "x" * 300
+    with app.app_context():
+        assert compose_own(texts, facts, "en", "en", "https://e.org/ack/t").endswith("/ack/t")
+        short = compose_own(texts, facts, "en", "en", link)
+        assert short == "Alert K7Q-4MX at Molo: reply 4821."
+        assert compose_own(texts, facts, "sw", "fr", None) == "Alerte 4821"  # default language
+        far = AlertFacts(reference="K7Q-4MX", code="4821", category="Killing", place="x" * 400)
+        assert compose_own(texts, far, "en", "en", link) is None
+
+
+def test_group_templates_in_the_web_app(app, rt):
+    from flask import g
+    from sqlalchemy import select
+
+    from ewn.models import AuditEntry, ContactGroup
+    from tests.builders import logged_in, make_user
+
+    app.config["WTF_CSRF_ENABLED"] = False
+    with rt.db.session() as session:
+        contact_store.import_csv(session, rt, CSV)
+    with rt.db.reading() as session:
+        group_id = session.scalar(
+            select(ContactGroup.id).where(ContactGroup.name == "County mediators")
+        )
+
+    def template() -> str:
+        with rt.db.reading() as session:
+            return session.get(ContactGroup, group_id).template
+
+    admin = logged_in(app, make_user(rt, "boss", "admin"))
+    page = admin.get("/contacts").get_data(as_text=True)
+    assert "County mediators" in page and f'action="/contacts/groups/{group_id}"' in page
+    changed = admin.post(
+        f"/contacts/groups/{group_id}", data={"template": "minimal"}, follow_redirects=True
+    )
+    assert "Alerts to County mediators now use the minimal template." in changed.text
+    assert template() == "minimal"
+    refused = admin.post(
+        f"/contacts/groups/{group_id}", data={"template": "nonsense"}, follow_redirects=True
+    )
+    assert "Choose one of the alert templates listed." in refused.text
+    assert template() == "minimal"
+    assert admin.post("/contacts/groups/999999", data={"template": "full"}).status_code == 404
+    with rt.db.reading() as session:
+        entry = session.scalar(select(AuditEntry).where(AuditEntry.action == "group_template"))
+        assert entry.username == "boss" and entry.detail == {"from": "full", "to": "minimal"}
+    g.pop("_login_user", None)
+    committee = logged_in(app, make_user(rt, "chair", "committee"))
+    listing = committee.get("/contacts").get_data(as_text=True)
+    assert "County mediators" in listing and "/contacts/groups/" not in listing
+    assert (
+        committee.post(f"/contacts/groups/{group_id}", data={"template": "full"}).status_code == 403
+    )
+    assert template() == "minimal"

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from ewn.cli.common import FORMAT_OPTION, app_runtime, emit, fail, iso
 from ewn.escalation import contacts as contact_store
 from ewn.escalation import engine
+from ewn.escalation.config import unknown_value
 from ewn.models import (
     AdminArea,
     Contact,
@@ -121,20 +122,25 @@ def register(main: click.Group) -> None:
     @contacts.command("group")
     @click.argument("name")
     @click.option(
-        "--minimal/--full",
-        default=None,
-        help="Minimal alerts carry only a reference and the ack code (phones that may be "
-        "searched); full alerts say what and where.",
+        "--template",
+        help="The wording of the group's alerts: full (what, where, how corroborated), minimal "
+        "(only a reference and the ack code, for phones that may be searched), or one of the "
+        "templates in config/escalation.yaml.",
     )
-    def group_command(name: str, minimal: bool | None) -> None:
-        """Show or change a group's alert mode."""
+    @click.option("--minimal", "shortcut", flag_value="minimal", help="Same as --template minimal.")
+    @click.option("--full", "shortcut", flag_value="full", help="Same as --template full.")
+    def group_command(name: str, template: str | None, shortcut: str | None) -> None:
+        """Show or change the wording of a group's alerts."""
         with app_runtime() as (_app, rt), rt.db.session() as session:
             group = session.scalar(select(ContactGroup).where(ContactGroup.name == name))
             if group is None:
                 fail(f"no group named {name!r} (groups come from `ewn contacts import`)")
-            if minimal is not None:
-                group.minimal = minimal
-            click.echo(f"{group.name}: {'minimal' if group.minimal else 'full'} alerts")
+            chosen = template or shortcut
+            if chosen is not None:
+                if chosen not in rt.escalation.template_names:
+                    fail(f"--template: {unknown_value(chosen, rt.escalation.template_names)}")
+                group.template = chosen
+            click.echo(f"{group.name}: {group.template} alerts")
 
     @main.group("escalations")
     def escalations() -> None:

@@ -9,7 +9,7 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ewn.dedup.text import text_similarity
+from ewn.dedup import coordination
 from ewn.escalation import engine as escalation
 from ewn.models import Incident, MonitorIdentity, Report, utcnow
 from ewn.store import incidents as store
@@ -17,8 +17,6 @@ from ewn.triage import priority
 
 TRUST_WEIGHT = {"high": 1.5, "normal": 1.0, "low": 0.5}
 UNVERIFIED_WEIGHT = 0.3
-NEAR_IDENTICAL = 0.8
-NEW_SENDER = timedelta(days=1)
 
 
 def sample_texts(session: Session, incident: Incident, limit: int) -> list[str]:
@@ -97,7 +95,9 @@ def _corroboration(session: Session, rt, incident: Incident, reports: list[Repor
     """Independent people who saw it, weighted by trust; coordinated reports do not count."""
     settings = rt.settings.incidents
     monitors = store.monitors_of(session, {r.monitor_id for r in reports if r.monitor_id})
-    coordinated = _coordinated(reports, monitors, settings)
+    coordinated = coordination.coordinated(
+        reports, monitors, settings.coordination_reports, settings.coordination_minutes
+    )
     for report in reports:
         report.coordinated = report.id in coordinated
     counted = [r for r in reports if r.id not in coordinated and r.monitor_id]
@@ -126,37 +126,3 @@ def _corroboration(session: Session, rt, incident: Incident, reports: list[Repor
     if coordinated:
         flags.add("possible_coordination")
     incident.flags = sorted(flags)
-
-
-def _coordinated(reports: list[Report], monitors: dict, settings) -> set[int]:
-    """Many near-identical reports from new or unverified senders in a short time."""
-    suspect = [
-        r
-        for r in reports
-        if r.monitor_id in monitors and _new_or_unverified(monitors[r.monitor_id], r)
-    ]
-    if len(suspect) < settings.coordination_reports:
-        return set()
-    span = timedelta(minutes=settings.coordination_minutes)
-
-    def near_identical(a: Report, b: Report) -> bool:
-        first, second = (a.text, b.text) if a.text <= b.text else (b.text, a.text)
-        return text_similarity(first, second) >= NEAR_IDENTICAL
-
-    flagged: set[int] = set()
-    for anchor in suspect:
-        near = [r for r in suspect if abs(r.received_at - anchor.received_at) <= span]
-        if len({r.monitor_id for r in near}) < settings.coordination_reports:
-            continue  # too few senders in the window, however alike
-        group = [r for r in near if r is anchor or near_identical(r, anchor)]
-        if len({r.monitor_id for r in group}) >= settings.coordination_reports:
-            flagged |= {r.id for r in group}
-    return flagged
-
-
-def _new_or_unverified(monitor, report: Report) -> bool:
-    return (
-        monitor.status != "active"
-        or monitor.trust == "low"
-        or (report.received_at - monitor.created_at < NEW_SENDER)
-    )

@@ -13,7 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from ewn.config_files import ConfigError, line_of, load_yaml, unknown_key_problem
+from ewn.escalation.messages import BUILT_IN, template_problem
 from ewn.meaning.taxonomy import Taxonomy
+from ewn.settings import SUPPORTED_LANGUAGES
 from ewn.triage.priority import BANDS
 
 STATUSES = ("new", "claimed", "verified", "escalated")
@@ -72,6 +74,13 @@ class Rule:
 class EscalationConfig:
     rules: list[Rule] = field(default_factory=list)
     policies: dict[str, Policy] = field(default_factory=dict)
+    # A deployment's own alert wordings, which groups may use instead of the built-in full and
+    # minimal ones: name -> language -> text.
+    templates: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    @property
+    def template_names(self) -> tuple[str, ...]:
+        return BUILT_IN + tuple(self.templates)
 
     @property
     def incident_rules(self) -> list[Rule]:
@@ -86,6 +95,7 @@ class EscalationConfig:
         return _Reader(str(path), taxonomy).read(load_yaml(path))
 
 
+SECTIONS = ("templates", "policies", "rules")
 RULE_KEYS = ("name", "policy", "categories", "min_severity", "bands", "min_monitors", "areas")
 RULE_KEYS += ("status", "pattern")
 POLICY_KEYS = ("steps", "repeat", "final", "ack_timeout_minutes")
@@ -153,9 +163,14 @@ class _Reader:
         if not isinstance(document, dict):
             raise ConfigError(self.source, None, "", "expected policies and rules")
         for key in document:
-            if key not in ("policies", "rules"):
-                self.fail(document, key, key, unknown_key_problem(key, ["policies", "rules"]))
+            if key not in SECTIONS:
+                self.fail(document, key, key, unknown_key_problem(key, list(SECTIONS)))
         config = EscalationConfig()
+        templates = document.get("templates") or {}
+        if not isinstance(templates, dict):
+            self.fail(document, "templates", "templates", "expected a mapping of named templates")
+        for name in templates:
+            config.templates[str(name)] = self.template(templates, name)
         policies = document.get("policies") or {}
         if not isinstance(policies, dict):
             self.fail(document, "policies", "policies", "expected a mapping of named policies")
@@ -170,6 +185,21 @@ class _Reader:
                 self.fail(rules, index, f"rules[{index}].name", f"{rule.name!r} appears twice")
             config.rules.append(rule)
         return config
+
+    def template(self, templates, name) -> dict[str, str]:
+        where = f"templates.{name}"
+        if name in BUILT_IN:
+            self.fail(templates, name, where, "full and minimal are built in: choose another name")
+        body = self.mapping(templates, name, where, SUPPORTED_LANGUAGES)
+        if not body:
+            self.fail(templates, name, where, "expected its text in at least one language")
+        texts = {}
+        for language in body:
+            texts[language] = self.text(body, language, f"{where}.{language}")
+            problem = template_problem(texts[language])
+            if problem:
+                self.fail(body, language, f"{where}.{language}", problem)
+        return texts
 
     def policy(self, policies, name) -> Policy:
         where = f"policies.{name}"

@@ -18,7 +18,7 @@ import io
 import re
 from dataclasses import dataclass, field
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from ewn.models import (
@@ -175,6 +175,23 @@ def ensure_group(session: Session, name: str) -> ContactGroup:
         session.add(group)
         session.flush()
     return group
+
+
+def groups(session: Session) -> list[dict]:
+    """Every group with its alert template and how many active contacts are in it."""
+    rows = session.execute(
+        select(ContactGroup.id, ContactGroup.name, ContactGroup.template, func.count(Contact.id))
+        .outerjoin(ContactGroupMember, ContactGroupMember.group_id == ContactGroup.id)
+        .outerjoin(
+            Contact, (Contact.id == ContactGroupMember.contact_id) & Contact.active.is_(True)
+        )
+        .group_by(ContactGroup.id, ContactGroup.name, ContactGroup.template)
+        .order_by(ContactGroup.name)
+    )
+    return [
+        {"id": id_, "name": name, "template": template, "members": members}
+        for id_, name, template, members in rows
+    ]
 
 
 def describe(session: Session, contact: Contact) -> dict:

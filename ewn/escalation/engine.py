@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from ewn.escalation import delivery, rules
 from ewn.escalation.config import Rule
-from ewn.escalation.messages import AlertFacts, compose
+from ewn.escalation.messages import AlertFacts, compose, compose_own
 from ewn.escalation.timeline import OVER, record
 from ewn.models import (
     AdminArea,
@@ -214,7 +214,7 @@ def notify(session: Session, rt, escalation: Escalation, group_name: str, step: 
     if group is None:
         record(session, escalation, "no_group", group=group_name)
         return 0
-    sent = 0
+    sent, problems = 0, set()
     told = set(
         session.scalars(
             select(Notification.contact_id).where(
@@ -238,12 +238,10 @@ def notify(session: Session, rt, escalation: Escalation, group_name: str, step: 
         )
         session.add(notification)
         session.flush()
-        body = compose(
-            facts(session, rt, escalation, contact.language),
-            contact.language,
-            "minimal" if group.minimal else mode,
-            None if group.minimal else ack_link(rt, token),
-        )
+        body, problem = wording(session, rt, escalation, group, contact.language, mode, token)
+        if problem and problem not in problems:
+            problems.add(problem)
+            record(session, escalation, "template_unusable", group=group.name, why=problem)
         # The first recipient goes before the others of every alert in the queue.
         priority = PRIORITY_ALERT_MORE if sent else PRIORITY_URGENT
         if (
@@ -274,6 +272,33 @@ def _recipients(session: Session, group: ContactGroup, area_id: int | None) -> l
         )
     )
     return [member for member in members if member.national or member.id in covered]
+
+
+def wording(
+    session: Session,
+    rt,
+    escalation: Escalation,
+    group: ContactGroup,
+    language: str,
+    mode: str,
+    token: str,
+) -> tuple[str, str | None]:
+    """The alert in the group's template: the built-in full one (or, to the final group, the
+    unanswered one), the minimal one, or the deployment's own; the minimal one when the
+    deployment's own is gone from the file or too long for these facts (and why)."""
+    about = facts(session, rt, escalation, language)
+    if group.template == "minimal":
+        return compose(about, language, "minimal"), None
+    if group.template == "full":
+        return compose(about, language, mode, ack_link(rt, token)), None
+    texts = rt.escalation.templates.get(group.template)
+    if texts is None:
+        return compose(about, language, "minimal"), "template_missing"
+    default = rt.settings.deployment.default_language
+    body = compose_own(texts, about, language, default, ack_link(rt, token))
+    if body is None:
+        return compose(about, language, "minimal"), "template_too_long"
+    return body, None
 
 
 def facts(session: Session, rt, escalation: Escalation, language: str) -> AlertFacts:

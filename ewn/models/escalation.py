@@ -61,14 +61,16 @@ class ContactArea(Base):
 class ContactGroup(Base):
     """A named group ("Uasin Gishu mediators", "National Committee").
 
-    minimal: its alerts carry only a reference and the ack code (phones that may be searched).
+    template: the wording of its alerts: "full" (what, where, how corroborated), "minimal"
+    (only a reference and the ack code, for phones that may be searched), or the name of a
+    deployment's own template in config/escalation.yaml.
     """
 
     __tablename__ = "contact_groups"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(80), unique=True)
-    minimal: Mapped[bool] = mapped_column(default=False)
+    template: Mapped[str] = mapped_column(String(40), default="full")
 
 
 class ContactGroupMember(Base):

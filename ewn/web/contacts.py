@@ -1,14 +1,14 @@
-"""Alert recipients in the web app: the list (by pseudonym) and CSV import, for admins;
-committee members may read the list."""
+"""Alert recipients in the web app: the list (by pseudonym), CSV import and each group's alert
+template, for admins; committee members may read the list."""
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
 from ewn.escalation import contacts as contact_store
-from ewn.models import Contact
+from ewn.models import Contact, ContactGroup
 from ewn.runtime import runtime
 from ewn.web.access import ADMIN, COMMITTEE, allow, audit
 
@@ -20,12 +20,48 @@ SHOWN_ERRORS = 50
 @bp.get("")
 @allow(ADMIN, COMMITTEE)
 def index():
-    with runtime().db.reading() as session:
+    rt = runtime()
+    with rt.db.reading() as session:
         rows = [
             contact_store.describe(session, contact)
             for contact in session.scalars(select(Contact).order_by(Contact.id))
         ]
-    return render_template("contacts.html", contacts=rows, columns=contact_store.COLUMNS)
+        groups = contact_store.groups(session)
+    return render_template(
+        "contacts.html",
+        contacts=rows,
+        columns=contact_store.COLUMNS,
+        groups=groups,
+        templates=rt.escalation.template_names,
+    )
+
+
+@bp.post("/groups/<int:group_id>")
+@allow(ADMIN)
+def set_template(group_id: int):
+    rt = runtime()
+    template = request.form.get("template", "")
+    if template not in rt.escalation.template_names:
+        flash(_("Choose one of the alert templates listed."), "error")
+        return redirect(url_for("contacts.index"))
+    with rt.db.session() as session:
+        group = session.get(ContactGroup, group_id)
+        if group is None:
+            abort(404)
+        before, group.template = group.template, template
+        audit(
+            session,
+            "group_template",
+            "contact_group",
+            str(group.id),
+            {"from": before, "to": template},
+        )
+        name = group.name
+    flash(
+        _("Alerts to %(group)s now use the %(template)s template.", group=name, template=template),
+        "ok",
+    )
+    return redirect(url_for("contacts.index"))
 
 
 @bp.post("/import")

@@ -66,6 +66,9 @@ LABELS = {
     "opted_out": _l("opted out"),
     "whatsapp_window": _l("outside the WhatsApp 24-hour window"),
     "delivery": _l("delivery status"),
+    "template_unusable": _l("minimal alert sent instead of the group's template"),
+    "template_missing": _l("the template is no longer in the escalation file"),
+    "template_too_long": _l("the template would take more than two SMS segments"),
     # provider delivery statuses
     "accepted": _l("accepted by the provider"),
     "queued": _l("queued at the provider"),
