@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import Counter
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ewn.dedup import coordination
@@ -66,8 +66,8 @@ def _recompute(session: Session, rt, incident: Incident) -> None:
     if incident.event_end < incident.event_start:
         incident.event_end = incident.event_start
     _place(session, incident, reports)
-    _corroboration(session, rt, incident, reports)
     monitors = store.monitors_of(session, {r.monitor_id for r in reports if r.monitor_id})
+    _corroboration(session, rt, incident, reports, monitors)
     trusted = [m.trust for m in monitors.values() if m.status == "active"]
     best = max(trusted, key=lambda t: priority.TRUST_POINTS.get(t, 0), default=None)
     priority.refresh(incident, reports, best, rt.settings)
@@ -91,10 +91,11 @@ def _place(session: Session, incident: Incident, reports: list[Report]) -> None:
     incident.day_bucket = store.day_bucket(incident.event_start)
 
 
-def _corroboration(session: Session, rt, incident: Incident, reports: list[Report]) -> None:
+def _corroboration(
+    session: Session, rt, incident: Incident, reports: list[Report], monitors: dict
+) -> None:
     """Independent people who saw it, weighted by trust; coordinated reports do not count."""
     settings = rt.settings.incidents
-    monitors = store.monitors_of(session, {r.monitor_id for r in reports if r.monitor_id})
     coordinated = coordination.coordinated(
         reports, monitors, settings.coordination_reports, settings.coordination_minutes
     )
@@ -111,16 +112,16 @@ def _corroboration(session: Session, rt, incident: Incident, reports: list[Repor
             else (TRUST_WEIGHT.get(monitor.trust, 1.0))
         )
     identities = (
-        set(
-            session.scalars(
-                select(MonitorIdentity.id).where(MonitorIdentity.monitor_id.in_(independent))
+        session.scalar(
+            select(func.count(MonitorIdentity.id)).where(
+                MonitorIdentity.monitor_id.in_(independent)
             )
         )
         if independent
-        else set()
+        else 0
     )
     incident.monitor_count = len(independent)
-    incident.identity_count = len(identities)
+    incident.identity_count = identities
     incident.corroboration = round(weight, 2)
     flags = set(incident.flags or []) - {"possible_coordination"}
     if coordinated:
