@@ -6,6 +6,7 @@ import secrets
 
 import pyotp
 from argon2 import PasswordHasher
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
@@ -31,10 +32,18 @@ def find_areas(session: Session, wanted: list[str]) -> list[AdminArea]:
             )
         )
         if not matches:
-            raise AccountError(f"no admin area named {name!r} (see `ewn gazetteer areas`)")
+            raise AccountError(
+                _l("no admin area named %(name)s (see `ewn gazetteer areas`)", name=repr(name))
+            )
         if len(matches) > 1:
             codes = ", ".join(a.code for a in matches)
-            raise AccountError(f"{name!r} names several admin areas; give one code: {codes}")
+            raise AccountError(
+                _l(
+                    "%(name)s names several admin areas; give one code: %(codes)s",
+                    name=repr(name),
+                    codes=codes,
+                )
+            )
         found.append(matches[0])
     return found
 

@@ -357,3 +357,22 @@ def test_group_templates_in_the_web_app(app, rt):
         committee.post(f"/contacts/groups/{group_id}", data={"template": "full"}).status_code == 403
     )
     assert template() == "minimal"
+
+
+def test_contact_import_errors_are_in_the_staff_members_language(app, rt):
+    from io import BytesIO
+
+    from tests.builders import logged_in, make_user
+
+    app.config["WTF_CSRF_ENABLED"] = False
+    admin = logged_in(app, make_user(rt, "patron", "admin", language="fr"))
+    page = admin.post(
+        "/contacts/import",
+        data={"file": (BytesIO(CSV.encode()), "contacts.csv")},
+        content_type="multipart/form-data",
+        follow_redirects=True,
+    ).get_data(as_text=True)
+    assert "ligne 3 : aucun canal indiqué" in page
+    assert "ligne 4 : pas un numéro de téléphone : &#39;+2547&#39;" in page
+    assert "ligne 5 : aucune zone administrative nommée &#39;Atlantis&#39;" in page
+    assert "line " not in page

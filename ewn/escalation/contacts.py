@@ -18,6 +18,7 @@ import io
 import re
 from dataclasses import dataclass, field
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
@@ -61,18 +62,18 @@ def parse_channels(text: str, country: str) -> list[tuple[str, str]]:
         if part.lower().startswith("email:"):
             address = part.split(":", 1)[1].strip().lower()
             if not EMAIL.fullmatch(address):
-                raise ContactError(f"not an e-mail address: {address!r}")
+                raise ContactError(_l("not an e-mail address: %(address)s", address=repr(address)))
             found.append(("email", address))
             continue
         channel, number = split_address(part)
         try:
             found.append((channel, to_e164(number, country)))
-        except BadNumber as exc:
-            raise ContactError(f"not a phone number: {number!r} ({exc})") from None
+        except BadNumber:
+            raise ContactError(_l("not a phone number: %(number)s", number=repr(number))) from None
     if not found:
-        raise ContactError("no channel given")
+        raise ContactError(_l("no channel given"))
     if len(set(found)) != len(found):
-        raise ContactError("the same channel is listed twice")
+        raise ContactError(_l("the same channel is listed twice"))
     return found
 
 
@@ -94,7 +95,7 @@ def import_csv(session: Session, rt, text: str) -> ImportResult:
             with session.begin_nested():
                 created = import_row(session, rt, row)
         except (ContactError, AccountError) as exc:
-            result.errors.append(f"line {line}: {exc}")
+            result.errors.append(str(_l("line %(line)s: %(problem)s", line=line, problem=exc)))
             continue
         if created:
             result.created += 1
@@ -106,23 +107,29 @@ def import_csv(session: Session, rt, text: str) -> ImportResult:
 def import_row(session: Session, rt, row: dict) -> bool:
     """Returns True when a new contact was created."""
     if None in row:
-        raise ContactError("more cells than columns")
+        raise ContactError(_l("more cells than columns"))
     name = (row.get("name") or "").strip()
     if not name or len(name) > MAX_NAME:
-        raise ContactError(f"a name of 1 to {MAX_NAME} characters is required")
+        raise ContactError(_l("a name of 1 to %(most)s characters is required", most=MAX_NAME))
     channels = parse_channels(row.get("channels") or "", rt.settings.deployment.default_country)
     language = (row.get("language") or "").strip().lower() or (
         rt.settings.deployment.default_language
     )
     if language not in SUPPORTED_LANGUAGES:
-        raise ContactError(f"language {language!r}: one of {', '.join(SUPPORTED_LANGUAGES)}")
+        raise ContactError(
+            _l(
+                "language %(language)s: one of %(known)s",
+                language=repr(language),
+                known=", ".join(SUPPORTED_LANGUAGES),
+            )
+        )
     national = (row.get("national") or "").strip().lower()
     if national not in YES + NO:
-        raise ContactError(f"national {national!r}: yes or no")
+        raise ContactError(_l("national %(value)s: yes or no", value=repr(national)))
     areas = find_areas(session, _list(row.get("areas")))
     groups = _list(row.get("groups"))
     if any(len(group) > 80 for group in groups):
-        raise ContactError("a group name is longer than 80 characters")
+        raise ContactError(_l("a group name is longer than 80 characters"))
     keyring = rt.keyring
     first_hash = keyring.lookup_hash(channels[0][1])
     contact = session.scalar(
