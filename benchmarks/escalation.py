@@ -33,6 +33,7 @@ import argparse
 import http.client
 import json
 import math
+import os
 import random
 import secrets
 import statistics
@@ -455,7 +456,12 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=int, default=60, help="how long reports arrive")
     parser.add_argument("--rate", type=float, default=50.0, help="reports per second")
-    parser.add_argument("--workers", type=int, default=4, help="`ewn worker` processes")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=os.cpu_count() or 2,
+        help="`ewn worker` processes (default: one per CPU core, as the README advises)",
+    )
     parser.add_argument(
         "--batch-size", type=int, help="work items a worker claims at a time (default: EWN's)"
     )
