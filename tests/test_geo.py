@@ -13,6 +13,7 @@ import pytest
 from ewn.geo import gazetteer
 from ewn.geo.areas import assign
 from ewn.geo.boundaries import load_boundaries
+from ewn.geo.names import sound_key
 from ewn.geo.resolve import read_place
 from ewn.settings import ROOT
 from ewn.store import places as place_store
@@ -52,6 +53,10 @@ def test_cue_in_each_language(rt, text, expected):
         ("shots fired at kipkelioon last night", "Kipkelion"),
         ("houses burnt in burntforest", "Burnt Forest"),
         ("tension at Burnt forrest after the rally", "Burnt Forest"),
+        # spelt as heard: a glide between vowels, a doubled letter, a silent h
+        ("gunshots heard in mauwa town tonight", "Maua"),
+        ("youths gathering at mollo stadium with pangas", "Molo"),
+        ("leaflets found near korogosho bridge", "Korogocho"),
     ],
 )
 def test_misspellings(rt, text, expected):
@@ -225,3 +230,18 @@ def test_compact_extract_is_what_the_demo_ships(tmp_path):
     assert result.exit_code == 0 and "CC BY 4.0" in result.output
     rows = [row for _, row, _ in gazetteer.read_rows(output)]
     assert len(rows) == 7 and not any(isinstance(row, gazetteer.BadRow) for row in rows)
+
+
+@pytest.mark.parametrize(
+    ("written", "name", "alike"),
+    [
+        ("mertti", "merti", True),
+        ("mauwa", "maua", True),
+        ("bodei", "bodhei", True),
+        ("korogosho", "korogocho", True),
+        ("nakru", "nakuru", False),
+        ("molo", "malo", False),
+    ],
+)
+def test_names_that_sound_alike(written, name, alike):
+    assert (sound_key(written) == sound_key(name)) is alike

@@ -15,7 +15,7 @@ from rapidfuzz.distance import DamerauLevenshtein
 from sqlalchemy.orm import Session
 
 from ewn.geo.config import GeoConfig
-from ewn.geo.names import Token, deletions, skeleton, tokenise
+from ewn.geo.names import Token, deletions, skeleton, sound_key, tokenise
 from ewn.store import places as store
 
 MAX_WORDS = 4
@@ -23,7 +23,7 @@ MAX_TOKENS = 400
 MIN_FUZZY = 5
 # How good a match each way of matching is, before context.
 MATCH = {"alias": 1.0, "name": 1.0, "ascii": 1.0, "alternate": 0.95, "partial": 0.85}
-FUZZY_ONE, FUZZY_TWO, SKELETON = 0.88, 0.62, 0.6
+FUZZY_SOUND, FUZZY_ONE, FUZZY_TWO, SKELETON = 0.94, 0.88, 0.62, 0.6
 
 
 @dataclass
@@ -239,8 +239,12 @@ def _fuzzy(session: Session, found: list[Mention], names: dict[str, list[tuple[i
             distance = DamerauLevenshtein.distance(mention.joined, joined_key, score_cutoff=limit)
             if distance == 0 or distance > limit:
                 continue
-            # One letter wrong in a long name is stronger evidence than in a short one.
-            quality = max(FUZZY_TWO, min(FUZZY_ONE, 1 - 1.2 * distance / len(mention.joined)))
+            # A spelling that sounds the same is nearly as good as the name itself; otherwise
+            # one letter wrong in a long name is stronger evidence than in a short one.
+            if sound_key(mention.joined) == sound_key(joined_key):
+                quality = FUZZY_SOUND
+            else:
+                quality = max(FUZZY_TWO, min(FUZZY_ONE, 1 - 1.2 * distance / len(mention.joined)))
             for place_id, kind in names.get(joined_key, ()):
                 _add(mention, place_id, quality * MATCH.get(kind, 0.9), "fuzzy")
                 examined += 1

@@ -59,6 +59,20 @@ def skeleton(joined_key: str, from_arabic: bool = False) -> str:
     return text.translate(_SKELETON_DROP).translate(_SKELETON_MAP)
 
 
+_SOUNDS = (("ch", "s"), ("sh", "s"), ("dh", "d"), ("th", "t"), ("kh", "k"), ("gh", "g"))
+_GLIDE = re.compile(r"(?<=[aeiou])[wy](?=[aeiou])")
+
+
+def sound_key(joined_key: str) -> str:
+    """Roughly how a name written in Latin letters sounds: spellings that differ only by a
+    doubled letter ("mertti", "endebes"), a glide between vowels ("mauwa" for Maua) or an h
+    that is not heard ("bodei" for Bodhei, "korogosho" for Korogocho) meet."""
+    text = _REPEATS.sub(r"\1", joined_key)
+    for digraph, letter in _SOUNDS:
+        text = text.replace(digraph, letter)
+    return _REPEATS.sub(r"\1", _GLIDE.sub("", text))
+
+
 def deletions(text: str) -> set[str]:
     """Every string made by deleting one character (SymSpell-style fuzzy lookup)."""
     return {text[:i] + text[i + 1 :] for i in range(len(text))}
