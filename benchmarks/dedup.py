@@ -14,6 +14,7 @@
    of a store of 10,000 and of 1,000,000 reports.
 
     python benchmarks/dedup.py [--part labelled|figure-eight|scale|all] [--split test|tune]
+                               [--failures]
 """
 
 from __future__ import annotations
@@ -180,6 +181,7 @@ def evaluate_labelled(split: str) -> dict:
         rt.db.dispose()
     truth, predicted = {}, {}
     assembled = category_ok = 0
+    misses: list[str] = []
     recall = {name: [0, 0] for name in SEVERE}
     for entry in chosen:
         report_ids = [rid for rid in sent.get(entry["id"], []) if rid]
@@ -193,12 +195,20 @@ def evaluate_labelled(split: str) -> dict:
             category_ok += report.not_incident or report.primary_category is None
             continue
         category_ok += report.primary_category == entry["primary"]
+        if report.primary_category != entry["primary"]:
+            misses.append(
+                f"{entry['id']}: category {report.primary_category} ({report.categories}), "
+                f"truth {entry['primary']} ({entry['categories']}): {report.text[:100]!r}"
+            )
         for name in SEVERE:
             if name in entry["categories"]:
                 recall[name][1] += 1
                 recall[name][0] += name in (report.categories or [])
     precision, recall_pairs, f1 = pairwise(truth, predicted)
+    texts = {e["id"]: reports[sent[e["id"]][0]].text for e in chosen if sent.get(e["id"])}
+    misses += grouping_misses(truth, predicted, texts)
     return {
+        "misses": misses,
         "entries": len(chosen),
         "incidents": len({e["incident"] for e in chosen if e["incident"]}),
         "precision": precision,
@@ -209,6 +219,21 @@ def evaluate_labelled(split: str) -> dict:
         "assembled": assembled / len(truth) if truth else 0.0,
         "seconds_per_report": elapsed / max(1, len(chosen)),
     }
+
+
+def grouping_misses(truth: dict, predicted: dict, texts: dict) -> list[str]:
+    """True incidents split over several EWN incidents, and EWN incidents mixing several."""
+    lines = []
+    for label, side, other in (("split", truth, predicted), ("mixed", predicted, truth)):
+        groups: dict = {}
+        for entry_id, key in side.items():
+            groups.setdefault(key, []).append(entry_id)
+        for key, members in groups.items():
+            parts = {other[m] for m in members}
+            if len(members) > 1 and len(parts) > 1 and not str(key).startswith("noise-"):
+                lines.append(f"{label} {key} over {len(parts)}:")
+                lines += [f"    [{other[m]}] {m}: {texts.get(m, '')[:90]!r}" for m in members]
+    return lines
 
 
 # ---------------------------------------------------------------------------- 2. figure eight
@@ -520,6 +545,9 @@ def main() -> int:
     parser.add_argument("--split", default="test", choices=["test", "tune"])
     parser.add_argument("--large", type=int, default=1_000_000)
     parser.add_argument(
+        "--failures", action="store_true", help="list category misses and split/mixed incidents"
+    )
+    parser.add_argument(
         "--join-threshold",
         type=float,
         help="override incidents.join_threshold (for tuning on the tune half)",
@@ -530,6 +558,8 @@ def main() -> int:
     met = True
     if args.part in ("labelled", "all"):
         figures = evaluate_labelled(args.split)
+        if args.failures:
+            print("\n".join(figures["misses"]))
         held = "held out" if args.split == "test" else "tuned on it"
         print(
             f"\nLabelled set, '{args.split}' half ({held}): {figures['entries']} reports, "

@@ -173,3 +173,23 @@ def test_time_zone_of_the_deployment_is_used():
     nairobi = read_event_time("this morning", noon, "Africa/Nairobi")
     lagos = read_event_time("this morning", noon, "Africa/Lagos")
     assert lagos.start - nairobi.start == timedelta(hours=2)
+
+
+def test_words_of_a_place_name_are_not_what_happened(rt, client):
+    """ "Burnt" in Burnt Forest is the place, not arson; burnt houses elsewhere still are."""
+    from sqlalchemy import select
+
+    from ewn.models import Report
+    from tests.builders import send
+    from tests.conftest import drain
+
+    send(client, "Burnt Forest: leaflets tell outsiders to leave before Friday")
+    send(client, "Houses burnt in Molo last night", "+254712000002")
+    drain(rt)
+    with rt.db.reading() as session:
+        leaflets, houses = session.scalars(select(Report).order_by(Report.id)).all()
+    assert "PROPERTY_DESTRUCTION" not in leaflets.categories
+    assert leaflets.primary_category not in (None, "PROPERTY_DESTRUCTION")
+    assert "PROPERTY_DESTRUCTION" in houses.categories
+    assert "PROPERTY_DESTRUCTION" in classify("Burnt Forest", TAXONOMY).categories
+    assert "PROPERTY_DESTRUCTION" not in classify("Burnt Forest", TAXONOMY, [(0, 12)]).categories

@@ -21,6 +21,8 @@ from ewn.store import places as store
 MAX_WORDS = 4
 MAX_TOKENS = 400
 MIN_FUZZY = 5
+# A match this good is the place's name (exact, or one letter off in a long name).
+NAME_QUALITY = 0.85
 # How good a match each way of matching is, before context.
 MATCH = {"alias": 1.0, "name": 1.0, "ascii": 1.0, "alternate": 0.95, "partial": 0.85}
 FUZZY_SOUND, FUZZY_ONE, FUZZY_TWO, SKELETON = 0.94, 0.88, 0.62, 0.6
@@ -184,6 +186,21 @@ def look_up(session: Session, tokens: list[Token], found: list[Mention]) -> int:
     ]
     examined += _skeletons(session, arabic)
     return examined
+
+
+def name_spans(session: Session, text: str, config: GeoConfig) -> list[tuple[int, int]]:
+    """Where the text names a place of several words ("Burnt Forest", "Kampi ya Moto"), as
+    character spans: those words name the place, not what happened there."""
+    tokens, found = mentions(text, config)
+    several = [m for m in found if m.words > 1]
+    if not several:
+        return []
+    look_up(session, tokens, several)
+    return [
+        (tokens[m.first].start, tokens[m.last - 1].end)
+        for m in several
+        if m.candidates and max(m.candidates.values()) >= NAME_QUALITY
+    ]
 
 
 def _fuzzy_shape(mention: Mention) -> bool:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 from ewn.meaning.taxonomy import Taxonomy, Term
@@ -137,7 +138,11 @@ def _number(word: str) -> int | None:
     return NUMBER_WORDS.get(word)
 
 
-def classify(text: str, taxonomy: Taxonomy) -> Understanding:
+def classify(
+    text: str, taxonomy: Taxonomy, place_names: Collection[tuple[int, int]] = ()
+) -> Understanding:
+    """place_names: character spans naming places; a term inside one ("Burnt" of Burnt
+    Forest) says nothing about what happened."""
     result = Understanding()
     code = _CODE.match(text)
     if (
@@ -158,7 +163,16 @@ def classify(text: str, taxonomy: Taxonomy) -> Understanding:
         for term in taxonomy.prefix_terms:
             if _word_matches(word, term.words[0], True, term.language):
                 found.append((position, position + 1, term))
-    found = _longest(found)
+    found = _longest(
+        [
+            (start, end, term)
+            for start, end, term in found
+            if not any(
+                words[start][1] < name_end and name_start < words[end - 1][2]
+                for name_start, name_end in place_names
+            )
+        ]
+    )
     victims = []
     for start, end, term in found:
         negated = _negated(folded, clauses, start, taxonomy)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from ewn.geo.extract import name_spans
 from ewn.meaning.classify import classify
 from ewn.meaning.event_time import read_event_time
 from ewn.models import Report, utcnow
@@ -21,7 +22,7 @@ def understand(session: Session, job: Job) -> None:
     report = session.get(Report, job.subject_id, with_for_update=True)
     if report is None:
         return
-    understand_report(report, rt)
+    understand_report(report, rt, name_spans(session, report.text, rt.geo))
     work.requeue(session, CLUSTER_STAGE, report.id, priority=job.item.priority)
 
 
@@ -35,10 +36,10 @@ def pipeline_priority(text: str, taxonomy) -> int:
     )
 
 
-def understand_report(report: Report, rt) -> None:
+def understand_report(report: Report, rt, place_names=()) -> None:
     """Read categories and event time from the report's text; staff decisions stay."""
     if report.classification_source != "staff":
-        meaning = classify(report.text, rt.taxonomy)
+        meaning = classify(report.text, rt.taxonomy, place_names)
         report.categories = meaning.categories
         report.primary_category = meaning.primary
         report.severity = meaning.severity
