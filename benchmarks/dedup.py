@@ -205,7 +205,11 @@ def evaluate_labelled(split: str) -> dict:
                 recall[name][1] += 1
                 recall[name][0] += name in (report.categories or [])
     precision, recall_pairs, f1 = pairwise(truth, predicted)
-    texts = {e["id"]: reports[sent[e["id"]][0]].text for e in chosen if sent.get(e["id"])}
+    texts = {
+        entry_id: reports[ids[0]].text
+        for entry_id, ids in ((e["id"], [r for r in sent.get(e["id"], []) if r]) for e in chosen)
+        if ids
+    }
     misses += grouping_misses(truth, predicted, texts)
     return {
         "misses": misses,
