@@ -5,8 +5,9 @@ For each database (the embedded SQLite default, and PostgreSQL when reachable) t
      contacts in one group, and one escalation rule (KILLING, severity 5) whose policy notifies
      that group;
   2. starts the fake Twilio REST API (tests/fakes/twilio_api.py) on 127.0.0.1, EWN under
-     gunicorn with the production config, and --workers `ewn worker` processes, with a pool of
-     two alert senders allowing 5 SMS segments per second each (10 in all);
+     gunicorn with the production config, --urgent-workers `ewn worker --urgent-only` and
+     --workers `ewn worker` processes (one per core in all, as the README advises), with a pool
+     of two alert senders allowing 5 SMS segments per second each (10 in all);
   3. posts signed Twilio SMS webhooks at --rate reports per second (default 50) for --seconds,
      of which one per second reports killings in a different town (a new incident, so a new
      escalation to 5 recipients) and the rest are ordinary reports;
@@ -353,11 +354,13 @@ def run_backend(label: str, url: str, workdir: Path, args) -> dict:
     workers = []
     target = Target(label, "app:app", env, port, url)
     with serving(target, workdir):
-        for _ in range(args.workers):
+        commands = [["worker", "--urgent-only"]] * args.urgent_workers
+        commands += [["worker"]] * args.workers
+        for command in commands:
             output = open(workdir / f"worker-{label}.log", "ab")  # noqa: SIM115
             workers.append(
                 subprocess.Popen(
-                    [tool("ewn"), "worker"], cwd=ROOT, env=env, stdout=output, stderr=output
+                    [tool("ewn"), *command], cwd=ROOT, env=env, stdout=output, stderr=output
                 )
             )
         time.sleep(2)
@@ -456,11 +459,19 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=int, default=60, help="how long reports arrive")
     parser.add_argument("--rate", type=float, default=50.0, help="reports per second")
+    cores = os.cpu_count() or 2
     parser.add_argument(
         "--workers",
         type=int,
-        default=os.cpu_count() or 2,
-        help="`ewn worker` processes (default: one per CPU core, as the README advises)",
+        default=max(1, cores - 1),
+        help="`ewn worker` processes (default: with the urgent one, one per CPU core, as the "
+        "README advises)",
+    )
+    parser.add_argument(
+        "--urgent-workers",
+        type=int,
+        default=1,
+        help="`ewn worker --urgent-only` processes (alerts, severe reports, intake)",
     )
     parser.add_argument(
         "--batch-size", type=int, help="work items a worker claims at a time (default: EWN's)"

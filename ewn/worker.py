@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session
 
 from ewn.models import utcnow
-from ewn.models.work import PRIORITY_URGENT
+from ewn.models.work import PRIORITY_INTAKE, PRIORITY_URGENT
 from ewn.runtime import Runtime
 from ewn.store import work
 from ewn.store.work import Claimed
@@ -129,9 +129,13 @@ def worker_name() -> str:
 
 
 class Worker:
-    def __init__(self, runtime: Runtime, name: str | None = None):
+    """urgent_only: take only alerts, severe reports and new messages, never routine work, so
+    that they never wait for a routine job to finish (run one such worker beside the others)."""
+
+    def __init__(self, runtime: Runtime, name: str | None = None, urgent_only: bool = False):
         load_stages()
         self.runtime = runtime
+        self.at_most = PRIORITY_INTAKE if urgent_only else None
         self.settings = runtime.settings.worker
         self.name = name or worker_name()
         self.stopping = threading.Event()
@@ -189,6 +193,7 @@ class Worker:
                 self.settings.lease_seconds,
                 self.settings.max_attempts,
                 more_urgent_than,
+                self.at_most,
             )
 
     def run_more_urgent_than(self, priority: int) -> None:

@@ -7,7 +7,7 @@ from datetime import timedelta
 from sqlalchemy import select, update
 
 from ewn.models import WorkItem, utcnow
-from ewn.models.work import PRIORITY_NORMAL, PRIORITY_SEVERE, PRIORITY_URGENT
+from ewn.models.work import PRIORITY_INTAKE, PRIORITY_NORMAL, PRIORITY_SEVERE, PRIORITY_URGENT
 from ewn.store import work
 from ewn.worker import STAGES, Worker, transactional_stage
 
@@ -184,3 +184,15 @@ def test_claim_can_take_only_work_more_urgent_than_a_priority(rt):
     with rt.db.session() as session:
         claimed = work.claim(session, "a", 10, 60, 8, more_urgent_than=PRIORITY_NORMAL)
     assert [i.subject_id for i in claimed] == [3, 2]
+
+
+def test_an_urgent_only_worker_never_takes_routine_work(rt):
+    RAN.clear()
+    add_item(rt, stage="test_urgent", subject_id=1, priority=PRIORITY_URGENT)
+    add_item(rt, stage="test_urgent", subject_id=2, priority=PRIORITY_INTAKE)
+    add_item(rt, stage="test_routine", subject_id=3, priority=PRIORITY_NORMAL)
+    Worker(rt, "lane", urgent_only=True).run(until_idle=True)
+    assert RAN == [("urgent", 1), ("urgent", 2)]
+    assert {(i.subject_id, i.status) for i in items(rt)} == {(1, "done"), (2, "done"), (3, "due")}
+    Worker(rt, "any").run(until_idle=True)
+    assert RAN[-1] == ("routine", 3)

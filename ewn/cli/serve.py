@@ -57,12 +57,18 @@ def register(main: click.Group) -> None:
 
     @main.command()
     @click.option("--until-idle", is_flag=True, help="Stop when no work is due (for scripts).")
-    def worker(until_idle: bool) -> None:
+    @click.option(
+        "--urgent-only",
+        is_flag=True,
+        help="Take only alerts, severe reports and new messages, never routine work: one such "
+        "worker beside the others keeps alerts fast however much routine work is waiting.",
+    )
+    def worker(until_idle: bool, urgent_only: bool) -> None:
         """Claim and run due work (message stage, sending, spool replay) until stopped."""
         from ewn.worker import Worker
 
         with app_runtime() as (_app, rt):
-            runner = Worker(rt)
+            runner = Worker(rt, urgent_only=urgent_only)
             runner.install_signal_handlers()
             runner.run(until_idle=until_idle)
 

@@ -76,9 +76,10 @@ def claim(
     lease_seconds: float,
     max_attempts: int,
     more_urgent_than: int | None = None,
+    at_most: int | None = None,
 ) -> list[Claimed]:
-    """Take up to limit due items (only those more urgent than a priority, if given), each
-    leased to worker for lease_seconds."""
+    """Take up to limit due items, each leased to worker for lease_seconds: only those more
+    urgent than more_urgent_than, and of priority at_most at most, when given."""
     now = utcnow()
     # Items whose worker died (lease expired) become due again, or failed if they keep dying.
     session.execute(
@@ -112,6 +113,8 @@ def claim(
     )
     if more_urgent_than is not None:
         candidates = candidates.where(WorkItem.priority < more_urgent_than)
+    if at_most is not None:
+        candidates = candidates.where(WorkItem.priority <= at_most)
     rows = session.execute(
         update(WorkItem)
         .where(WorkItem.id.in_(candidates.scalar_subquery()))
