@@ -196,3 +196,12 @@ def test_an_urgent_only_worker_never_takes_routine_work(rt):
     assert {(i.subject_id, i.status) for i in items(rt)} == {(1, "done"), (2, "done"), (3, "due")}
     Worker(rt, "any").run(until_idle=True)
     assert RAN[-1] == ("routine", 3)
+
+
+def test_worker_command_urgent_only(rt, ewn_cli):
+    RAN.clear()
+    add_item(rt, stage="test_urgent", subject_id=1, priority=PRIORITY_SEVERE)
+    add_item(rt, stage="test_routine", subject_id=2, priority=PRIORITY_NORMAL)
+    result = ewn_cli("worker", "--urgent-only", "--until-idle")
+    assert result.exit_code == 0, result.output
+    assert {(i.subject_id, i.status) for i in items(rt)} == {(1, "done"), (2, "due")}
