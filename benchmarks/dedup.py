@@ -50,7 +50,7 @@ from ewn.crypto import Keyring
 from ewn.dedup.text import bands, content_words, similarity
 from ewn.geo import gazetteer
 from ewn.ingest.record import encode_params, message_row
-from ewn.models import InboundMessage, Incident, IncidentSignature, Report
+from ewn.models import InboundMessage, Incident, IncidentDecision, IncidentSignature, Report
 from ewn.registry import NewIdentity, add
 from ewn.store import incidents as incident_store
 from ewn.store import messages
@@ -178,6 +178,9 @@ def evaluate_labelled(split: str) -> dict:
             elapsed = time.perf_counter() - started
             with rt.db.session() as session:
                 reports = {r.id: r for r in session.scalars(select(Report))}
+                decisions = {
+                    d.report_id: d.scores for d in session.scalars(select(IncidentDecision))
+                }
         rt.db.dispose()
     truth, predicted = {}, {}
     assembled = category_ok = 0
@@ -210,7 +213,12 @@ def evaluate_labelled(split: str) -> dict:
         for entry_id, ids in ((e["id"], [r for r in sent.get(e["id"], []) if r]) for e in chosen)
         if ids
     }
-    misses += grouping_misses(truth, predicted, texts)
+    scores = {
+        entry_id: decisions.get(ids[0])
+        for entry_id, ids in ((e["id"], [r for r in sent.get(e["id"], []) if r]) for e in chosen)
+        if ids
+    }
+    misses += grouping_misses(truth, predicted, texts, scores)
     return {
         "misses": misses,
         "entries": len(chosen),
@@ -225,8 +233,9 @@ def evaluate_labelled(split: str) -> dict:
     }
 
 
-def grouping_misses(truth: dict, predicted: dict, texts: dict) -> list[str]:
-    """True incidents split over several EWN incidents, and EWN incidents mixing several."""
+def grouping_misses(truth: dict, predicted: dict, texts: dict, scores: dict) -> list[str]:
+    """True incidents split over several EWN incidents, and EWN incidents mixing several,
+    each report with the scores of the decision that placed it."""
     lines = []
     for label, side, other in (("split", truth, predicted), ("mixed", predicted, truth)):
         groups: dict = {}
@@ -236,7 +245,10 @@ def grouping_misses(truth: dict, predicted: dict, texts: dict) -> list[str]:
             parts = {other[m] for m in members}
             if len(members) > 1 and len(parts) > 1 and not str(key).startswith("noise-"):
                 lines.append(f"{label} {key} over {len(parts)}:")
-                lines += [f"    [{other[m]}] {m}: {texts.get(m, '')[:90]!r}" for m in members]
+                lines += [
+                    f"    [{other[m]}] {m}: {texts.get(m, '')[:70]!r} {scores.get(m)}"
+                    for m in members
+                ]
     return lines
 
 
