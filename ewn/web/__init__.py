@@ -19,6 +19,15 @@ from ewn.web.labels import label
 login_manager = LoginManager()
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+
+@limiter.request_filter
+def _provider_webhooks() -> bool:
+    """Twilio's webhooks are not limited by address (it sends from many): the limiter skips
+    its per-request work on the hottest path."""
+    return request.blueprint == "webhooks"
+
+
 RTL = {"ar"}
 
 
