@@ -21,12 +21,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ewn.escalation import delivery, rules
+from ewn.escalation import delivery, rules, wording
 from ewn.escalation.config import Rule
-from ewn.escalation.messages import AlertFacts, compose, compose_own
 from ewn.escalation.timeline import OVER, record
 from ewn.models import (
-    AdminArea,
     Contact,
     ContactArea,
     ContactGroup,
@@ -238,7 +236,10 @@ def notify(session: Session, rt, escalation: Escalation, group_name: str, step: 
         )
         session.add(notification)
         session.flush()
-        body, problem = wording(session, rt, escalation, group, contact.language, mode, token)
+        link = ack_link(rt, token)
+        body, problem = wording.alert(
+            session, rt, escalation, group.template, contact.language, mode, link
+        )
         if problem and problem not in problems:
             problems.add(problem)
             record(session, escalation, "template_unusable", group=group.name, why=problem)
@@ -272,66 +273,6 @@ def _recipients(session: Session, group: ContactGroup, area_id: int | None) -> l
         )
     )
     return [member for member in members if member.national or member.id in covered]
-
-
-def wording(
-    session: Session,
-    rt,
-    escalation: Escalation,
-    group: ContactGroup,
-    language: str,
-    mode: str,
-    token: str,
-) -> tuple[str, str | None]:
-    """The alert in the group's template: the built-in full one (or, to the final group, the
-    unanswered one), the minimal one, or the deployment's own; the minimal one when the
-    deployment's own is gone from the file or too long for these facts (and why)."""
-    about = facts(session, rt, escalation, language)
-    if group.template == "minimal":
-        return compose(about, language, "minimal"), None
-    if group.template == "full":
-        return compose(about, language, mode, ack_link(rt, token)), None
-    texts = rt.escalation.templates.get(group.template)
-    if texts is None:
-        return compose(about, language, "minimal"), "template_missing"
-    default = rt.settings.deployment.default_language
-    body = compose_own(texts, about, language, default, ack_link(rt, token))
-    if body is None:
-        return compose(about, language, "minimal"), "template_too_long"
-    return body, None
-
-
-def facts(session: Session, rt, escalation: Escalation, language: str) -> AlertFacts:
-    area = session.get(AdminArea, escalation.area_id) if escalation.area_id else None
-    area_name = area.name if area else "?"
-    if escalation.kind == "pattern":
-        rule = next((r for r in rt.escalation.pattern_rules if r.name == escalation.rule), None)
-        return AlertFacts(
-            reference=escalation.reference,
-            code=escalation.ack_code,
-            category=_label(rt, rule.pattern.category if rule else escalation.rule, language),
-            place=area_name,
-            pattern_count=escalation.pattern_count,
-            pattern_days=rule.pattern.within_days if rule else None,
-        )
-    incident = session.get(Incident, escalation.incident_id)
-    place = incident.place_name or area_name
-    if incident.place_name and area and area.name not in incident.place_name:
-        place = f"{incident.place_name} ({area.name})"
-    return AlertFacts(
-        reference=incident.reference,
-        code=escalation.ack_code,
-        category=_label(rt, incident.primary_category, language),
-        place=place,
-        severity=incident.severity,
-        monitors=incident.monitor_count,
-    )
-
-
-def _label(rt, category: str | None, language: str) -> str:
-    if category and category in rt.taxonomy.categories:
-        return rt.taxonomy.label(category, language)
-    return category or "?"
 
 
 def link_hash(token: str) -> str:
