@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import secrets
+from functools import update_wrapper
 
 from flask import Flask, render_template, request
+from flask.sessions import SecureCookieSessionInterface
 from flask_babel import format_number, get_locale
 from flask_babel import gettext as _
 from flask_limiter import Limiter
@@ -19,13 +21,6 @@ from ewn.web.labels import label
 login_manager = LoginManager()
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
-
-
-@limiter.request_filter
-def _provider_webhooks() -> bool:
-    """Twilio's webhooks are not limited by address (it sends from many): the limiter skips
-    its per-request work on the hottest path."""
-    return request.blueprint == "webhooks"
 
 
 RTL = {"ar"}
@@ -116,6 +111,42 @@ def init_app(app: Flask) -> None:
         if request.path.startswith("/static/"):
             response.headers.setdefault("Cache-Control", "public, max-age=86400")
         return response
+
+    spare_webhooks(app)
+
+
+WEBHOOKS = "webhooks"  # the blueprint of ewn.ingest.webhook
+
+
+class StaffSessions(SecureCookieSessionInterface):
+    """Twilio's webhooks never log in: no session cookie is read or written for them."""
+
+    def open_session(self, app, request):
+        if request.path.startswith("/webhooks/"):
+            return None  # Flask's null session: nothing is read, nothing saved
+        return super().open_session(app, request)
+
+
+def spare_webhooks(app: Flask) -> None:
+    """The webhook is EWN's hottest path and is authenticated by signature: the staff app's
+    request hooks (CSRF, login rate limits, remember-me cookie, audit of refusals, page
+    security headers) have nothing to do there, so they are skipped for it."""
+    app.session_interface = StaffSessions()
+    for hooks, passes_through in (
+        (app.before_request_funcs, False),
+        (app.after_request_funcs, True),
+        (app.teardown_request_funcs, False),
+    ):
+        hooks[None] = [_not_for_webhooks(hook, passes_through) for hook in hooks.get(None, [])]
+
+
+def _not_for_webhooks(hook, passes_through: bool):
+    def guarded(*args):
+        if request.blueprint == WEBHOOKS:
+            return args[0] if passes_through else None  # an after-request hook's response
+        return hook(*args)
+
+    return update_wrapper(guarded, hook)
 
 
 ERROR_TITLES = {
