@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from sqlalchemy import select
 
 from ewn.cli import main
-from ewn.models import InboundMessage, Incident, IncidentDecision, Monitor, Report
+from ewn.models import InboundMessage, Incident, IncidentDecision, Monitor, Report, utcnow
 from ewn.registry import NewIdentity, add
 from ewn.store import work
 from tests.builders import enrol, send
@@ -292,3 +292,47 @@ def test_relocating_a_report_moves_it_when_the_place_changes(client, rt):
     drain(rt)
     assert len(incidents(rt)) == 1
     assert {r.place_name for r in reports(rt)} == {"Londiani"}
+
+
+def test_a_place_the_gazetteer_does_not_know_still_brings_reports_together(client, rt):
+    """Kondele is in no gazetteer here: neither report is located, and their words barely
+    overlap, but the name they share finds the incident and counts as evidence."""
+    enrol(rt, "+254711000001")
+    enrol(rt, "+254711000002")
+    send(client, "Kondele: polisi wamewapiga risasi waandamanaji wawili leo", "+254711000001")
+    send(client, "At Kondele police shot dead two protesters this afternoon", "+254711000002")
+    drain(rt)
+    assert all(report.latitude is None for report in reports(rt))
+    [incident] = incidents(rt)
+    assert incident.report_count == 2
+    with rt.db.session() as session:
+        joined = session.scalar(select(IncidentDecision).where(IncidentDecision.action == "joined"))
+    assert joined.scores["same_name"] == ["kondele"]
+
+
+def test_words_shared_by_many_incidents_of_the_day_do_not_find_candidates(rt):
+    from ewn.store import incidents as store
+
+    with rt.db.session() as session:
+        day = store.day_bucket(utcnow())
+        made = []
+        for number in range(store.MAX_INCIDENTS_PER_WORD + 1):
+            incident = Incident(
+                reference=f"ITEST{number:04d}",
+                status="open",
+                event_start=utcnow(),
+                event_end=utcnow(),
+                day_bucket=day,
+                cell=-1,
+                categories=[],
+            )
+            session.add(incident)
+            session.flush()
+            made.append(incident.id)
+            words = ["w:police"] + (["w:kondele"] if number == 0 else [])
+            store.add_signature(session, incident.id, words, day)
+        session.flush()
+        common = store.candidates(session, [day], None, None, None, [], ["w:police"])
+        rare = store.candidates(session, [day], None, None, None, [], ["w:police", "w:kondele"])
+    assert common == []
+    assert [incident.id for incident in rare] == [made[0]]

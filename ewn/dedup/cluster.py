@@ -18,8 +18,9 @@ from datetime import timedelta
 from sqlalchemy.orm import Session
 
 from ewn.dedup import incidents as aggregate
-from ewn.dedup.text import bands, numbers, profile, similarity
+from ewn.dedup.text import bands, numbers, profile, similarity, word_keys
 from ewn.geo.distance import km_fast
+from ewn.geo.extract import name_words
 from ewn.meaning.stage import CLUSTER_STAGE
 from ewn.models import Incident, IncidentDecision, Monitor, Place, Report
 from ewn.refs import report_reference
@@ -119,7 +120,7 @@ def place(session: Session, rt, report: Report) -> Incident:
     )
     store.lock_days(session, days)
     features = features_of(session, report, settings)
-    signature = bands(report.text)
+    signature, words = bands(report.text), word_keys(report.text)
     current = session.get(Incident, report.incident_id) if report.incident_id else None
     best, best_scores = None, None
     if not report.not_incident:
@@ -132,9 +133,10 @@ def place(session: Session, rt, report: Report) -> Incident:
             features.longitude,
             features.area_id,
             signature if features.coarse else [],
+            words if features.coarse else [],
         )
         for incident in candidates:
-            scores = score(session, features, incident, settings)
+            scores = score(session, features, incident, settings, rt.geo)
             if scores and (best_scores is None or scores["total"] > best_scores["total"]):
                 best, best_scores = incident, scores
         examined = len(candidates)
@@ -164,7 +166,9 @@ def place(session: Session, rt, report: Report) -> Incident:
             },
         )
     )
-    store.add_signature(session, incident.id, signature, store.day_bucket(report.event_start))
+    store.add_signature(
+        session, incident.id, signature + words, store.day_bucket(report.event_start)
+    )
     aggregate.refresh(session, rt, incident)
     if previous is not None:
         aggregate.refresh(session, rt, previous)
@@ -197,7 +201,7 @@ def new_incident(session: Session, report: Report, area_id: int | None) -> Incid
     return with_unique_retry(session, make)
 
 
-def score(session: Session, features: Features, incident: Incident, settings) -> dict | None:
+def score(session: Session, features: Features, incident: Incident, settings, geo) -> dict | None:
     """How likely report and incident are the same event (None: certainly not)."""
     report = features.report
     window = timedelta(hours=settings.window_hours)
@@ -234,8 +238,17 @@ def score(session: Session, features: Features, incident: Incident, settings) ->
     if report.place_name and report.place_name == incident.place_name:
         total += 0.05
         parts["same_place"] = report.place_name
+    elif names := _shared_names(report.text, texts, geo):
+        # A name both use that EWN could not pin down to one place (unknown or ambiguous).
+        total += 0.05
+        parts["same_name"] = sorted(names)
     parts["total"] = round(total, 3)
     return parts
+
+
+def _shared_names(text: str, others: list[str], geo) -> set[str]:
+    mine = name_words(text, geo)
+    return set().union(*(mine & name_words(other, geo) for other in others)) if mine else set()
 
 
 def _place(features: Features, incident: Incident, settings) -> float | None:

@@ -16,6 +16,7 @@ from ewn.text import fold
 
 _WORD = re.compile(r"\w+(?:['’]\w+)*")
 BANDS, ROWS = 8, 2
+WORD_KEY = "w:"  # beside the bands ("0:…" to "7:…") in the same index
 # Words that say nothing about which event it is.
 FILLER = set(
     [
@@ -218,6 +219,19 @@ def bands(text: str) -> list[str]:
         key = hashlib.blake2b(repr(rows).encode(), digest_size=6).hexdigest()
         result.append(f"{band}:{key}")
     return result
+
+
+def word_keys(text: str) -> list[str]:
+    """Index keys of the text's longer words. Reports of one event whose place EWN cannot pin
+    down (a name missing from the gazetteer, or shared by places far apart) still find each
+    other through the name; words too common to tell events apart are skipped at search time."""
+    return sorted(
+        {
+            WORD_KEY + word[:22]
+            for word in content_words(text)
+            if len(word) >= 4 and not word.isdigit()
+        }
+    )
 
 
 def numbers(text: str) -> set[int]:

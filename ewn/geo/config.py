@@ -21,7 +21,7 @@ SECTIONS = (
 )
 
 
-@dataclass
+@dataclass(eq=False)  # one per runtime, compared (and cached on) by identity
 class GeoConfig:
     # Cues as tuples of folded words, longest first.
     cues: list[tuple[str, ...]] = field(default_factory=list)

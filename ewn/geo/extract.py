@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from rapidfuzz.distance import DamerauLevenshtein
 from sqlalchemy.orm import Session
@@ -201,6 +202,26 @@ def name_spans(session: Session, text: str, config: GeoConfig) -> list[tuple[int
         for m in several
         if m.candidates and max(m.candidates.values()) >= NAME_QUALITY
     ]
+
+
+@lru_cache(maxsize=8192)
+def name_words(text: str, config: GeoConfig) -> frozenset[str]:
+    """The words a text presents as a name, known to the gazetteer or not ("Kondele" is not):
+    after a cue, in a heading, before a place noun, or capitalised inside a sentence; never
+    common words. As sound keys, so "Chebilat" and "Chebillat" are one name."""
+    tokens, found = mentions(text, config)
+    names = set()
+    for mention in found:
+        if mention.words != 1 or mention.common or mention.has_common:
+            continue
+        token = tokens[mention.first]
+        inside = mention.first > 0 and not any(
+            mark in text[tokens[mention.first - 1].end : token.start] for mark in ".!?\n"
+        )
+        announced = mention.cue or mention.header or mention.noun is not None
+        if len(token.key) >= 4 and (announced or (token.capitalised and inside)):
+            names.add(sound_key(token.key))
+    return frozenset(names)
 
 
 def _fuzzy_shape(mention: Mention) -> bool:

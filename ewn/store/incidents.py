@@ -33,6 +33,17 @@ _BY_BANDS = (
     )
     .distinct()
 )
+_WORD_COUNTS = (
+    select(IncidentSignature.band, func.count())
+    .where(
+        IncidentSignature.band.in_(bindparam("words", expanding=True)),
+        IncidentSignature.day_bucket.in_(bindparam("days", expanding=True)),
+    )
+    .group_by(IncidentSignature.band)
+)
+# A word shared by more incidents of the same days than this tells events apart no better
+# than the day itself ("police", "attack"): it is not used to find candidates.
+MAX_INCIDENTS_PER_WORD = 8
 _BY_IDS = select(Incident).where(
     Incident.id.in_(bindparam("ids", expanding=True)), Incident.status == "open"
 )
@@ -73,10 +84,15 @@ def candidates(
     longitude: float | None,
     area_id: int | None,
     signature: list[str],
+    words: list[str] = (),
 ) -> list[Incident]:
     """Open incidents that may be the same event: same days and nearby cells, same area,
-    or a shared text signature band. Each query uses an index; none scans the store."""
+    a shared text signature band, or a shared word few other incidents of those days use.
+    Each query uses an index; none scans the store."""
     found: dict[int, Incident] = {}
+    if words:
+        counts = session.execute(_WORD_COUNTS, {"words": list(words), "days": days})
+        signature = [*signature, *(w for w, n in counts if n <= MAX_INCIDENTS_PER_WORD)]
     if latitude is not None:
         cells = [*neighbour_cells(latitude, longitude), -1]
         for incident in session.scalars(_BY_BLOCK, {"days": days, "cells": cells}):
