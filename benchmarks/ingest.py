@@ -21,7 +21,7 @@ measured. Clients and servers share the machine's cores, alike for every app.
 Targets, EWN on SQLite: throughput >= 80% of sig+insert, p99 < 50 ms. Exit status 0 when they
 are met with no errors and exact storage, else 1. Run from the project directory:
     .venv/bin/python benchmarks/ingest.py --help
-    .venv/bin/python benchmarks/ingest.py --requests 5000 --rounds 3
+    .venv/bin/python benchmarks/ingest.py --requests 5000 --rounds 5
 """
 
 from __future__ import annotations
@@ -471,7 +471,7 @@ def parse_args() -> argparse.Namespace:
     )
     add = parser.add_argument
     add("--requests", "-n", type=int, default=5000, help="timed webhooks per app and round")
-    add("--rounds", type=int, default=3, help="rounds; throughput is their median")
+    add("--rounds", type=int, default=5, help="rounds; throughput is their median")
     add("--concurrency", "-c", type=int, default=16, help="keep-alive connections")
     add("--client-processes", type=int, default=4, help="processes sharing the connections")
     add("--warmup", type=int, default=300, help="untimed webhooks after each server start")
