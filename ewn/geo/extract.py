@@ -12,7 +12,7 @@ import itertools
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from rapidfuzz.distance import DamerauLevenshtein
+from rapidfuzz.distance import DamerauLevenshtein, Levenshtein
 from sqlalchemy.orm import Session
 
 from ewn.geo.config import GeoConfig
@@ -293,11 +293,37 @@ def _skeletons(session: Session, found: list[Mention]) -> int:
     by_skeleton: dict[str, list[Mention]] = {}
     for mention in found:
         shape = skeleton(mention.joined, from_arabic=True)
-        if len(shape) >= 3 and len(mention.joined) >= 4:
+        # Two consonants ("إيسيولو", isiulu: "sl") are shared by many names: only a long
+        # word whose vowels also sound alike is matched that way.
+        if (len(shape) >= 3 and len(mention.joined) >= 4) or (
+            len(shape) == 2 and len(mention.joined) >= 5
+        ):
             by_skeleton.setdefault(shape, []).append(mention)
     examined = 0
-    for shape, place_id, kind in store.names_by_skeleton(session, by_skeleton):
+    for shape, place_id, kind, joined in store.names_by_skeleton(session, by_skeleton):
         for mention in by_skeleton[shape]:
-            _add(mention, place_id, SKELETON * MATCH.get(kind, 0.9), "skeleton")
+            quality = _skeleton_quality(mention, joined)
             examined += 1
+            if len(shape) > 2 or quality >= FUZZY_ONE - 0.01:
+                _add(mention, place_id, quality * MATCH.get(kind, 0.9), "skeleton")
     return examined
+
+
+_THREE_VOWELS = str.maketrans("eo", "iu")  # Arabic writes only a, i and u
+
+
+def _arabic_vowels(joined_key: str) -> str:
+    # An initial alef only carries the vowel after it: "إيسيولو" (aisiulu) is Isiolo.
+    if len(joined_key) > 2 and joined_key[0] == "a" and joined_key[1] in "iu":
+        joined_key = joined_key[1:]
+    return sound_key(joined_key).translate(_THREE_VOWELS)
+
+
+def _skeleton_quality(mention: Mention, joined: str) -> float:
+    """Consonants alike are weak evidence ("طريقها", tariqha, and Tharaka share them); where
+    the Arabic spelling's long vowels also sound like the name's ("هاغاديرا", haghadira, and
+    Hagadera), it is nearly as good as a misspelling one letter off."""
+    likeness = Levenshtein.normalized_similarity(
+        _arabic_vowels(mention.joined), _arabic_vowels(joined)
+    )
+    return SKELETON + (FUZZY_ONE - SKELETON) * max(0.0, (likeness - 0.6) / 0.4)

@@ -25,7 +25,7 @@ _NAMES = PlaceName.__table__
 _BY_JOINED = select(_NAMES.c.joined, _NAMES.c.place_id, _NAMES.c.kind).where(
     _NAMES.c.joined.in_(bindparam("keys", expanding=True))
 )
-_BY_SKELETON = select(_NAMES.c.skeleton, _NAMES.c.place_id, _NAMES.c.kind).where(
+_BY_SKELETON = select(_NAMES.c.skeleton, _NAMES.c.place_id, _NAMES.c.kind, _NAMES.c.joined).where(
     _NAMES.c.skeleton.in_(bindparam("keys", expanding=True))
 )
 _VARIANTS = PlaceNameVariant.__table__
