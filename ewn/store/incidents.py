@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from sqlalchemy import bindparam, func, select, text
@@ -84,7 +85,7 @@ def candidates(
     longitude: float | None,
     area_id: int | None,
     signature: list[str],
-    words: list[str] = (),
+    words: Sequence[str] = (),
 ) -> list[Incident]:
     """Open incidents that may be the same event: same days and nearby cells, same area,
     a shared text signature band, or a shared word few other incidents of those days use.

@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from functools import update_wrapper
 
-from flask import Flask, render_template, request
+from flask import Blueprint, Flask, render_template, request
 from flask.sessions import SecureCookieSessionInterface
 from flask_babel import format_number, get_locale
 from flask_babel import gettext as _
@@ -112,37 +112,40 @@ def init_app(app: Flask) -> None:
             response.headers.setdefault("Cache-Control", "public, max-age=86400")
         return response
 
-    spare_webhooks(app)
-
-
-WEBHOOKS = "webhooks"  # the blueprint of ewn.ingest.webhook
+    spare_webhooks(app, webhooks)
 
 
 class StaffSessions(SecureCookieSessionInterface):
     """Twilio's webhooks never log in: no session cookie is read or written for them."""
 
+    def __init__(self, webhook_prefix: str):
+        self.webhook_prefix = webhook_prefix.rstrip("/") + "/"
+
     def open_session(self, app, request):
-        if request.path.startswith("/webhooks/"):
+        # Runs before the URL is matched (request.blueprint is not known yet): by path.
+        if request.path.startswith(self.webhook_prefix):
             return None  # Flask's null session: nothing is read, nothing saved
         return super().open_session(app, request)
 
 
-def spare_webhooks(app: Flask) -> None:
+def spare_webhooks(app: Flask, webhooks: Blueprint) -> None:
     """The webhook is EWN's hottest path and is authenticated by signature: the staff app's
     request hooks (CSRF, login rate limits, remember-me cookie, audit of refusals, page
     security headers) have nothing to do there, so they are skipped for it."""
-    app.session_interface = StaffSessions()
+    app.session_interface = StaffSessions(webhooks.url_prefix)
     for hooks, passes_through in (
         (app.before_request_funcs, False),
         (app.after_request_funcs, True),
         (app.teardown_request_funcs, False),
     ):
-        hooks[None] = [_not_for_webhooks(hook, passes_through) for hook in hooks.get(None, [])]
+        hooks[None] = [
+            _not_for(webhooks.name, hook, passes_through) for hook in hooks.get(None, [])
+        ]
 
 
-def _not_for_webhooks(hook, passes_through: bool):
+def _not_for(blueprint: str, hook, passes_through: bool):
     def guarded(*args):
-        if request.blueprint == WEBHOOKS:
+        if request.blueprint == blueprint:
             return args[0] if passes_through else None  # an after-request hook's response
         return hook(*args)
 
