@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import fcntl
+import math
 import os
+import sqlite3
 import threading
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
@@ -45,20 +47,34 @@ def make_engine(url: str, sqlite_synchronous: str = "FULL", **kwargs) -> Engine:
     return create_engine(url, pool_pre_ping=True, connect_args=connect_args, **kwargs)
 
 
+def _sqrt(value: float | None) -> float | None:
+    return None if value is None or value < 0 else math.sqrt(value)
+
+
+def prepare_sqlite(dbapi_connection, synchronous: str) -> None:
+    """Settings of every SQLite connection EWN opens."""
+    # Let SQLAlchemy, not the sqlite3 module, decide when transactions begin.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute(f"PRAGMA synchronous={synchronous}")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_MS}")
+    # The gazetteer's indexes are read for every report: keep them in memory.
+    cursor.execute("PRAGMA cache_size=-65536")
+    cursor.execute("PRAGMA mmap_size=268435456")
+    try:
+        cursor.execute("SELECT sqrt(4.0)")
+    except sqlite3.OperationalError:
+        # SQLite built without its math functions: the gazetteer's area vote needs sqrt.
+        dbapi_connection.create_function("sqrt", 1, _sqrt, deterministic=True)
+    cursor.close()
+
+
 def _configure_sqlite(engine: Engine, synchronous: str) -> None:
     @event.listens_for(engine, "connect")
     def on_connect(dbapi_connection, _record):
-        # Let SQLAlchemy, not the sqlite3 module, decide when transactions begin.
-        dbapi_connection.isolation_level = None
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute(f"PRAGMA synchronous={synchronous}")
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_MS}")
-        # The gazetteer's indexes are read for every report: keep them in memory.
-        cursor.execute("PRAGMA cache_size=-65536")
-        cursor.execute("PRAGMA mmap_size=268435456")
-        cursor.close()
+        prepare_sqlite(dbapi_connection, synchronous)
 
     @event.listens_for(engine, "begin")
     def on_begin(connection):

@@ -7,12 +7,15 @@ made-up gazetteer for loader and border cases.
 from __future__ import annotations
 
 import json
+import sqlite3
 
 import pytest
 
+from ewn.db import prepare_sqlite
 from ewn.geo import gazetteer
 from ewn.geo.areas import assign
 from ewn.geo.boundaries import load_boundaries
+from ewn.geo.distance import km
 from ewn.geo.names import sound_key
 from ewn.geo.resolve import read_place
 from ewn.settings import ROOT
@@ -189,6 +192,35 @@ def test_point_between_two_areas_keeps_both(rt, zedland):
     assert set(names) == {"Zedland North", "Zedland South"}
     assert sum(guess.primary for guess in guesses) == 1
     assert all(guess.approximate for guess in guesses)
+    # Each neighbour weighs 1 / (1 + km away): Mpakani Gate and Southgate (south) against
+    # Zavuluni and Northgate (north); Lost Code's area 08 does not exist and has no say.
+    north = sum(1 / (1 + km(1.0, 30.5, lat, 30.5)) for lat in (1.05, 1.1))
+    south = sum(1 / (1 + km(1.0, 30.5, lat, 30.5)) for lat in (0.98, 0.9))
+    assert names["Zedland South"].primary
+    assert names["Zedland South"].confidence == pytest.approx(south / (north + south), abs=0.002)
+
+
+def test_sqlite_without_math_functions_gets_a_sqrt():
+    class NoMathCursor(sqlite3.Cursor):
+        def execute(self, sql, *args):
+            if sql.startswith("SELECT sqrt"):
+                raise sqlite3.OperationalError("no such function: sqrt")
+            return super().execute(sql, *args)
+
+    registered = []
+
+    class NoMath(sqlite3.Connection):
+        def cursor(self, factory=NoMathCursor):
+            return super().cursor(factory)
+
+        def create_function(self, name, *args, **kwargs):
+            registered.append(name)
+            return super().create_function(name, *args, **kwargs)
+
+    connection = sqlite3.connect(":memory:", factory=NoMath)
+    prepare_sqlite(connection, "NORMAL")
+    assert registered == ["sqrt"]
+    assert connection.execute("SELECT sqrt(9.0), sqrt(-1.0)").fetchone() == (3.0, None)
 
 
 def test_boundaries_assign_by_polygon_and_keep_both_sides_near_a_border(rt, zedland):

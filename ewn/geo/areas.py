@@ -17,7 +17,6 @@ from shapely import STRtree
 from shapely.geometry import Point, shape
 from sqlalchemy.orm import Session
 
-from ewn.geo.distance import km_fast as km
 from ewn.models import AdminArea, Place
 from ewn.store import places as store
 
@@ -142,14 +141,12 @@ def _from_polygons(session: Session, polygons, radius_km: float) -> list[AreaGue
 
 def _vote(session: Session, latitude: float, longitude: float, radius_km: float):
     """Level-1 areas of the places around the point, with their share of the weight."""
-    weights: dict[tuple[str, str], float] = {}
-    for place in store.places_near(session, latitude, longitude, radius_km, ("P", "A", "L")):
-        if not place.admin1:
-            continue
-        distance = km(latitude, longitude, place.latitude, place.longitude)
-        if distance <= radius_km:
-            key = (place.country, place.admin1)
-            weights[key] = weights.get(key, 0.0) + 1.0 / (1.0 + distance)
+    weights = {
+        (country, code): weight
+        for country, code, weight in store.area_weights(
+            session, latitude, longitude, radius_km, ("P", "A", "L")
+        )
+    }
     if not weights:
         return []
     areas = store.areas_by_codes(session, {(c, 1, code) for c, code in weights})

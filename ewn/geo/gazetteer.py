@@ -30,23 +30,29 @@ MIN_FUZZY_LENGTH = 5
 CELL_DEGREES = 0.1
 
 
+CELL_COLUMNS = round(360 / CELL_DEGREES)
+
+
 def cell_of(latitude: float, longitude: float) -> int:
     """The 0.1° grid cell of a point (neighbour searches use cells and an index)."""
     row = math.floor((latitude + 90) / CELL_DEGREES)
     column = math.floor((longitude + 180) / CELL_DEGREES)
-    return row * 3600 + column
+    return row * CELL_COLUMNS + column
 
 
 def neighbour_cells(latitude: float, longitude: float, radius_km: float) -> list[int]:
-    reach_lat = max(1, math.ceil(radius_km / 11.1 / (CELL_DEGREES / 0.1)))
-    scale = max(0.05, math.cos(math.radians(latitude)))
-    reach_lon = max(1, math.ceil(radius_km / (11.1 * scale)))
-    centre = cell_of(latitude, longitude)
-    return [
-        centre + dr * 3600 + dc
-        for dr in range(-reach_lat, reach_lat + 1)
-        for dc in range(-reach_lon, reach_lon + 1)
-    ]
+    """The cells that the box of radius_km around the point overlaps (one to four for a
+    few kilometres): a denser gazetteer then costs only the places really near."""
+    reach_lat = radius_km / 111.0
+    reach_lon = min(180.0, radius_km / (111.0 * max(0.05, math.cos(math.radians(latitude)))))
+    rows = range(
+        math.floor((latitude - reach_lat + 90) / CELL_DEGREES),
+        math.floor((latitude + reach_lat + 90) / CELL_DEGREES) + 1,
+    )
+    west = math.floor((longitude - reach_lon + 180) / CELL_DEGREES)
+    east = math.floor((longitude + reach_lon + 180) / CELL_DEGREES)
+    columns = {column % CELL_COLUMNS for column in range(west, east + 1)}
+    return [row * CELL_COLUMNS + column for row in rows for column in sorted(columns)]
 
 
 class BadRow(ValueError):

@@ -14,7 +14,13 @@ class Place(Base):
     """A named feature from a gazetteer (GeoNames), with its admin codes."""
 
     __tablename__ = "places"
-    __table_args__ = (UniqueConstraint("source", "source_id"),)
+    __table_args__ = (
+        UniqueConstraint("source", "source_id"),
+        # Covers the neighbour searches: the grid cell, the box, and the area vote's columns.
+        Index(
+            "ix_places_near", "cell", "latitude", "longitude", "feature_class", "country", "admin1"
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     source: Mapped[str] = mapped_column(String(16))
@@ -29,7 +35,7 @@ class Place(Base):
     admin1: Mapped[str] = mapped_column(String(20), default="")
     admin2: Mapped[str] = mapped_column(String(80), default="")
     # A 0.1° grid cell number, for neighbour searches with an ordinary index.
-    cell: Mapped[int] = mapped_column(index=True)
+    cell: Mapped[int]
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

@@ -5,13 +5,15 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import Float, bindparam, func, select
 from sqlalchemy.orm import Session
 
+from ewn.geo import gazetteer
 from ewn.geo.gazetteer import neighbour_cells
 from ewn.models import AdminArea, Place, PlaceName, PlaceNameVariant
 
 MAX_PARAMETERS = 900
+KM_PER_DEGREE = 111.0
 
 
 def _chunks(values: Iterable, size: int = MAX_PARAMETERS):
@@ -75,7 +77,23 @@ def places_by_id(session: Session, ids: Iterable[int]) -> dict[int, Place]:
 
 
 def by_source_id(session: Session, source_id: int) -> Place | None:
-    return session.scalar(select(Place).where(Place.source_id == source_id))
+    # With the source, the lookup uses the (source, source_id) unique index.
+    return session.scalar(
+        select(Place).where(Place.source == gazetteer.SOURCE, Place.source_id == source_id)
+    )
+
+
+def _box(latitude: float, longitude: float, radius_km: float) -> dict:
+    reach_lat = radius_km / KM_PER_DEGREE
+    km_per_lon = KM_PER_DEGREE * max(0.05, math.cos(math.radians(latitude)))
+    return {
+        "cells": neighbour_cells(latitude, longitude, radius_km),
+        "south": latitude - reach_lat,
+        "north": latitude + reach_lat,
+        "west": longitude - radius_km / km_per_lon,
+        "east": longitude + radius_km / km_per_lon,
+        "km_per_lon": km_per_lon,
+    }
 
 
 def places_near(
@@ -86,23 +104,35 @@ def places_near(
     classes: tuple[str, ...] = (),
 ) -> list:
     """Places (as rows) in the box around a point: found through the grid-cell index."""
-    reach_lat = radius_km / 111.0
-    reach_lon = radius_km / (111.0 * max(0.05, math.cos(math.radians(latitude))))
-    rows = _rows_near(
-        session,
-        neighbour_cells(latitude, longitude, radius_km),
-        {
-            "south": latitude - reach_lat,
-            "north": latitude + reach_lat,
-            "west": longitude - reach_lon,
-            "east": longitude + reach_lon,
-        },
-    )
-    return [row for row in rows if not classes or row.feature_class in classes]
+    box = _box(latitude, longitude, radius_km)
+    classes = list(classes or gazetteer.FEATURE_CLASSES)
+    return session.connection().execute(_NEAR, {**box, "classes": classes}).all()
 
 
-def _rows_near(session: Session, cells: list[int], box: dict) -> list:
-    return session.connection().execute(_NEAR, {"cells": cells, **box}).all()
+def area_weights(
+    session: Session,
+    latitude: float,
+    longitude: float,
+    radius_km: float,
+    classes: tuple[str, ...],
+) -> list[tuple[str, str, float]]:
+    """(country, admin1 code, weight) of the places within radius_km of a point, each place
+    weighing 1 / (1 + d) at d km. Summed by the database: however dense the gazetteer, one
+    row per area comes back."""
+    box = _box(latitude, longitude, radius_km)
+    return [
+        (country, admin1, float(weight))
+        for country, admin1, weight in session.connection().execute(
+            _WEIGHTS,
+            {
+                **box,
+                "classes": list(classes),
+                "latitude": latitude,
+                "longitude": longitude,
+                "reach2": radius_km**2,
+            },
+        )
+    ]
 
 
 _AREA = select(AdminArea).where(
@@ -115,6 +145,26 @@ _AREAS_BY_CODES = select(AdminArea).where(
     AdminArea.level == bindparam("level"),
     AdminArea.code.in_(bindparam("codes", expanding=True)),
 )
+_IN_BOX = (
+    Place.cell.in_(bindparam("cells", expanding=True)),
+    Place.feature_class.in_(bindparam("classes", expanding=True)),
+    Place.latitude.between(bindparam("south"), bindparam("north")),
+    Place.longitude.between(bindparam("west"), bindparam("east")),
+)
+_NORTH_KM = (Place.latitude - bindparam("latitude", type_=Float)) * KM_PER_DEGREE
+_EAST_KM = (Place.longitude - bindparam("longitude", type_=Float)) * bindparam(
+    "km_per_lon", type_=Float
+)
+_SQUARED_KM = _NORTH_KM * _NORTH_KM + _EAST_KM * _EAST_KM
+_WEIGHTS = (
+    select(
+        Place.country,
+        Place.admin1,
+        func.sum(1.0 / (1.0 + func.sqrt(_SQUARED_KM))),
+    )
+    .where(*_IN_BOX, Place.admin1 != "", bindparam("reach2", type_=Float) >= _SQUARED_KM)
+    .group_by(Place.country, Place.admin1)
+)
 _NEAR = select(
     Place.id,
     Place.source_id,
@@ -126,11 +176,7 @@ _NEAR = select(
     Place.latitude,
     Place.longitude,
     Place.admin1,
-).where(
-    Place.cell.in_(bindparam("cells", expanding=True)),
-    Place.latitude.between(bindparam("south"), bindparam("north")),
-    Place.longitude.between(bindparam("west"), bindparam("east")),
-)
+).where(*_IN_BOX)
 
 
 def area(session: Session, country: str, level: int, code: str) -> AdminArea | None:
