@@ -143,6 +143,7 @@ CHECKS: dict[str, Callable[[Any], str | None]] = {
     "incidents.join_threshold": _fraction,
     "incidents.assembly_minutes": _positive,
     "incidents.repeat_hours": _positive,
+    "incidents.burst_seconds": _positive,
     "incidents.coordination_reports": _positive,
     "incidents.coordination_minutes": _positive,
     "triage.review_minutes_critical": _positive,

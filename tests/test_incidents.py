@@ -114,6 +114,50 @@ def test_multi_message_account_is_one_report(client, rt):
     assert kinds == ["report", "continuation"]
 
 
+def test_sms_sent_in_a_burst_are_one_account_unless_they_open_another(client, rt):
+    enrol(rt, "+254711000001")
+    send(client, "Ambush on the Kapedo road at dawn.", "+254711000001")
+    send(client, "Three passengers injured, evacuated to Marigat.", "+254711000001")
+    # Written as a new report: a code, or another place far away.
+    send(client, "K: two herders killed at Kapedo", "+254711000001")
+    send(client, "Five people were killed in Nakuru town this morning", "+254711000001")
+    drain(rt)
+    texts = [r.text for r in reports(rt)]
+    assert texts == [
+        "Ambush on the Kapedo road at dawn. Three passengers injured, evacuated to Marigat.",
+        "K: two herders killed at Kapedo",
+        "Five people were killed in Nakuru town this morning",
+    ]
+
+
+def test_a_message_after_the_burst_without_a_sign_of_continuing_is_a_new_report(client, rt):
+    enrol(rt, "+254711000001")
+    send(client, "Ambush on the Kapedo road at dawn.", "+254711000001")
+    with rt.db.session() as session:
+        earlier = utcnow() - timedelta(minutes=5)
+        for row in [*session.scalars(select(InboundMessage)), *session.scalars(select(Report))]:
+            row.received_at = earlier
+    send(client, "Three passengers injured at Kapedo.", "+254711000001")
+    drain(rt)
+    assert len(reports(rt)) == 2
+
+
+def test_a_note_on_the_account_just_sent_joins_that_report(client, rt):
+    enrol(rt, "+254711000001")
+    enrol(rt, "+254711000002")
+    send(client, "Wasichana wawili wametekwa karibu na Chepareria jana jioni", "+254711000001")
+    send(client, "Nitatuma ripoti kamili kesho, simu inazima chaji", "+254711000001")
+    send(client, "Nitatuma ripoti kamili kesho, simu inazima chaji", "+254711000002")
+    drain(rt)
+    first, second = reports(rt)
+    assert first.text.endswith("simu inazima chaji") and "ABDUCTION_DETENTION" in first.categories
+    # Without an account of their own just before, the same note is a report of nothing.
+    assert second.not_incident and second.incident_id != first.incident_id
+    with rt.db.session() as session:
+        kinds = session.scalars(select(InboundMessage.kind).order_by(InboundMessage.id)).all()
+    assert kinds == ["report", "continuation", "report"]
+
+
 def test_a_repeated_report_adds_nothing(client, rt):
     enrol(rt, "+254711000001")
     for _ in range(3):

@@ -144,6 +144,16 @@ def test_silent_monitor_is_never_asked(client, rt, fake_twilio):
     assert report.location_status == "unlocated" and fake_twilio.sent == []
 
 
+def test_a_message_about_nothing_is_not_asked_where(client, rt, fake_twilio):
+    enrol(rt)
+    send(client, "Who is this? You sent me a message")
+    drain(rt)
+    [report] = reports(rt)
+    assert report.not_incident and report.location_status == "unlocated"
+    # Acknowledged as any message is, but not asked where it happened.
+    assert [m["body"].split(".")[0] for m in fake_twilio.sent] == ["Received, thank you"]
+
+
 def test_imported_reports_are_not_asked(client, rt, fake_twilio, tmp_path, monkeypatch, overrides):
     for dotted, value in overrides.items():
         monkeypatch.setenv("EWN_" + dotted.replace(".", "_").upper(), str(value))

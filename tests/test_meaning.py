@@ -98,6 +98,11 @@ def test_severity_rises_with_many_victims():
             "    names: {en: Killing}\n    terms: {xx: [killed]}\n",
             "unknown key",
         ),
+        (
+            "categories:\n  KILLING:\n    code: K\n    severity: 5\n    risk_factors: [1]\n"
+            "    names: {en: Killing}\n    terms: {sw: ['*ua']}\n",
+            "at least 4 letters",
+        ),
     ],
 )
 def test_taxonomy_mistakes_name_the_line(tmp_path, text, problem):
@@ -106,6 +111,23 @@ def test_taxonomy_mistakes_name_the_line(tmp_path, text, problem):
     with pytest.raises(ConfigError, match=problem) as error:
         Taxonomy.load(path)
     assert str(error.value).startswith(f"{path}:")
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        # Forms the taxonomy does not list one by one: who and when come before the stem.
+        ("Tulivamiwa na vijana jana usiku", "ARMED_ATTACK"),
+        ("Wakamshambulia mzee sokoni", "ARMED_ATTACK"),
+        ("Msichana aliyebakwa yuko hospitali", "SEXUAL_VIOLENCE"),
+        ("Wavulana watatu wakatekwa njiani", "ABDUCTION_DETENTION"),
+        ("Watoto wawili wakauawa usiku", "KILLING"),
+    ],
+)
+def test_kiswahili_stems_match_after_any_beginning(text, category):
+    meaning = classify(text, TAXONOMY)
+    assert category in meaning.categories
+    assert any(m.term.startswith("*") for m in meaning.matches)
 
 
 def test_a_deployment_can_add_a_category(tmp_path):

@@ -306,8 +306,8 @@ def test_join_open_enrolment_upgrades_an_unverified_monitor(overrides, fake_twil
 
 
 def test_reply_to_unparseable_sender_is_kept_as_one_identity(client, rt, run_worker):
-    send(client, "Alert from a short code", From="MPESA")
-    send(client, "Second one", From="MPESA")
+    send(client, "Molo: alert from a short code", From="MPESA")
+    send(client, "Londiani: a second alert", From="MPESA")  # a new account, not a continuation
     run_worker()
     assert len(rows(rt, Monitor)) == 1 and len(rows(rt, Report)) == 2
 

@@ -1,5 +1,6 @@
 """Report assembly: a monitor's consecutive messages that continue one account make one
-report, and the same report sent again adds nothing."""
+report (a cut message, "...and they burned the church too", a note on the account just sent),
+and the same report sent again adds nothing."""
 
 from __future__ import annotations
 
@@ -9,6 +10,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ewn.dedup.text import similarity
+from ewn.geo.distance import km_fast as km
+from ewn.geo.resolve import read_place
+from ewn.meaning.classify import Understanding, classify
 from ewn.models import InboundMessage, Report
 from ewn.store import work
 
@@ -31,6 +35,7 @@ CONTINUATION_STARTS = (
     "-",
 )
 SMS_PART = 140  # a message this long without an ending was probably cut by the phone
+HEADING_WORDS = 4
 
 
 def assemble(session: Session, rt, message: InboundMessage, monitor_id: int) -> bool:
@@ -64,17 +69,64 @@ def assemble(session: Session, rt, message: InboundMessage, monitor_id: int) -> 
         .limit(1)
     )
     last_at = last_message.received_at if last_message else latest.received_at
-    if message.received_at - last_at > timedelta(minutes=settings.assembly_minutes):
+    gap = message.received_at - last_at
+    if gap > timedelta(minutes=settings.assembly_minutes):
         return False
     previous = last_message.body.strip() if last_message else latest.text
+    # A note on the account just sent, with nothing new happening in it ("full report
+    # tomorrow, my phone is dying", "sorry wrong message"), belongs with that report.
+    meaning = classify(body, rt.taxonomy)
     cut = len(previous) >= SMS_PART and not previous.endswith((".", "!", "?", "؟"))
-    if cut or body.lower().startswith(CONTINUATION_STARTS) or body[:1].islower():
+    if (
+        cut
+        or body.lower().startswith(CONTINUATION_STARTS)
+        or body[:1].islower()
+        or (
+            gap <= timedelta(seconds=settings.burst_seconds)
+            and not _opens_an_account(body, meaning)
+            and not _elsewhere(session, rt, body, latest.text)
+        )
+        or meaning.not_incident
+    ):
         latest.text = f"{latest.text.rstrip()} {body}".strip()
         _attach(session, message, latest, "continuation")
         for stage in ("understand", "locate"):
             work.requeue(session, stage, latest.id)
         return True
     return False
+
+
+def _opens_an_account(body: str, meaning: Understanding) -> bool:
+    """Written as the start of a report: a category code or a heading ("K: two shot dead",
+    "Kisumu update: ...")."""
+    head, colon, rest = body.partition(":")
+    heading = (
+        colon
+        and rest.strip()
+        and len(head.split()) <= HEADING_WORDS
+        and not head.rstrip()[-1:].isdigit()  # "shots at 10:30"
+    )
+    return meaning.code is not None or bool(heading)
+
+
+def _elsewhere(session: Session, rt, body: str, account: str) -> bool:
+    """The message says where it happened, far from where the account says: another event
+    ("...in Kisumu" then "five killed in Nakuru this morning"), not more of the same one
+    ("...evacuated to Marigat" names where people went)."""
+    here = _place_of(session, rt, body)
+    there = _place_of(session, rt, account) if here is not None else None
+    return (
+        there is not None
+        and km(here.latitude, here.longitude, there.latitude, there.longitude)
+        > rt.settings.incidents.distance_km
+    )
+
+
+def _place_of(session: Session, rt, text: str):
+    reading = read_place(session, text, rt.geo, None, rt.settings.countries)
+    if reading.place is None or reading.destination:
+        return None
+    return reading.place if reading.confidence >= rt.settings.geo.min_confidence else None
 
 
 def _attach(session: Session, message: InboundMessage, report: Report, kind: str) -> None:

@@ -22,6 +22,7 @@ from ewn.geo.distance import km
 from ewn.geo.extract import place_phrases
 from ewn.geo.online import geocoders
 from ewn.geo.resolve import Reading, read_place
+from ewn.meaning.classify import classify
 from ewn.models import (
     AdminArea,
     InboundMessage,
@@ -288,6 +289,9 @@ def _keep_evidence(report: Report, reading: Reading) -> None:
 def ask(session: Session, rt, report: Report, monitor: Monitor | None) -> bool:
     """Send the monitor the "where?" question, when that is allowed and possible."""
     if not rt.settings.geo.ask_back or report.origin != "live" or monitor is None:
+        return False
+    # "Thanks", "who is this?", "full report tomorrow": nothing happened anywhere.
+    if classify(report.text, rt.taxonomy).not_incident:
         return False
     if monitor.silent or monitor.status == "suspended":
         return False

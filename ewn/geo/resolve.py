@@ -93,6 +93,8 @@ class Reading:
     confidence: float = 0.0
     radius_km: float | None = None
     wording: str | None = None
+    # The words name where people went ("fled to Molo"), not where it happened.
+    destination: bool = False
     evidence: list[dict] = field(default_factory=list)
     examined: int = 0
 
@@ -120,6 +122,7 @@ def read_place(
     best, rival = chosen
     reading.place = best.place
     reading.wording = best.mention.text
+    reading.destination = best.mention.destination
     reading.confidence = _confidence(best, rival)
     reading.radius_km = _radius(best.place, rival, best)
     reading.evidence = [

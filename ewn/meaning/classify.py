@@ -161,7 +161,7 @@ def classify(
                 if _matches(folded, position, term):
                     found.append((position, position + len(term.words), term))
         for term in taxonomy.prefix_terms:
-            if _word_matches(word, term.words[0], True, term.language):
+            if _stem_matches(word, term) if term.stem else word.startswith(term.words[0]):
                 found.append((position, position + 1, term))
     found = _longest(
         [
@@ -221,6 +221,11 @@ def _heads(word: str) -> list[str]:
     if not _ARABIC.search(word):
         return [word]
     return [word] + [word[cut:] for cut in (1, 2, 3) if len(word) - cut >= 3]
+
+
+def _stem_matches(word: str, term: Term) -> bool:
+    stem = term.words[0]
+    return stem in word if term.prefix else word.endswith(stem)
 
 
 def _word_matches(word: str, wanted: str, prefix: bool, language: str) -> bool:

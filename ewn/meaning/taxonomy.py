@@ -10,6 +10,8 @@ from ewn.settings import SUPPORTED_LANGUAGES
 from ewn.text import fold
 
 CATEGORY_KEYS = ("code", "severity", "risk_factors", "names", "terms")
+# A shorter stem would be found inside too many unrelated words.
+MIN_STEM = 4
 
 
 @dataclass(frozen=True)
@@ -20,6 +22,9 @@ class Term:
     category: str
     language: str
     written: str
+    # A one-word stem that matches after any beginning ("*shambuli*": wameshambulia,
+    # walimshambulia, mashambulizi): Kiswahili writes who and when in front of the verb.
+    stem: bool = False
 
 
 @dataclass
@@ -140,17 +145,21 @@ def _category(taxonomy: Taxonomy, name, body, line, source: str) -> None:
     for language, words in _languages(body["terms"], f"{name}.terms", source):
         for word in words:
             written = str(word)
-            prefix = written.endswith("*")
-            folded = tuple(fold(written.rstrip("*")).split())
-            if not folded:
+            prefix, stem = written.endswith("*"), written.startswith("*")
+            folded = tuple(fold(written.strip("*")).split())
+            problem = (
+                f"empty term {written!r}"
+                if not folded
+                else f"a stem ({written!r}) is one word of at least {MIN_STEM} letters"
+                if stem and (len(folded) > 1 or len(folded[0]) < MIN_STEM)
+                else None
+            )
+            if problem:
                 raise ConfigError(
-                    source,
-                    line_of(body, "terms"),
-                    f"{name}.terms.{language}",
-                    f"empty term {written!r}",
+                    source, line_of(body, "terms"), f"{name}.terms.{language}", problem
                 )
-            term = Term(folded, prefix, name, language, written)
-            if prefix and len(folded) == 1:
+            term = Term(folded, prefix, name, language, written, stem)
+            if (prefix or stem) and len(folded) == 1:
                 taxonomy.prefix_terms.append(term)
             else:
                 taxonomy.terms.setdefault(folded[0], []).append(term)
