@@ -10,6 +10,8 @@ from flask import current_app
 
 from ewn.crypto import Keyring, open_keyring
 from ewn.db import Database
+from ewn.dedup.concepts import Concepts
+from ewn.dedup.text import use_concepts
 from ewn.escalation.config import EscalationConfig
 from ewn.geo.config import GeoConfig
 from ewn.ingest.keywords import Keywords
@@ -33,6 +35,8 @@ class Runtime:
         self.replies = Replies.load(settings.path(settings.ingest.replies_file))
         self.geo = GeoConfig.load(settings.path(settings.geo.config_file))
         self.taxonomy = Taxonomy.load(settings.path(settings.incidents.taxonomy_file))
+        self.concepts = Concepts.load(settings.path(settings.incidents.concepts_file))
+        use_concepts(self.concepts)
         self.escalation = EscalationConfig.load(
             settings.path(settings.escalation.config_file), self.taxonomy
         )

@@ -10,13 +10,16 @@ from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 
+from ewn.dedup.concepts import Concepts
 from ewn.geo.names import word_key
 from ewn.meaning.classify import NUMBER_WORDS
+from ewn.settings import ROOT
 from ewn.text import fold
 
 _WORD = re.compile(r"\w+(?:['’]\w+)*")
 BANDS, ROWS = 8, 2
 WORD_KEY = "w:"  # beside the bands ("0:…" to "7:…") in the same index
+CONCEPT_KEY = "~"
 # Words that say nothing about which event it is.
 FILLER = set(
     [
@@ -141,10 +144,31 @@ FILLER = set(
 )
 
 
+_concepts: Concepts | None = None
+
+
+def use_concepts(concepts: Concepts) -> None:
+    """The deployment's concepts (config/concepts.yaml unless set otherwise)."""
+    global _concepts
+    _concepts = concepts
+    for cached in (content_words, profile, text_similarity):
+        cached.cache_clear()
+
+
+def _lexicon() -> Concepts:
+    global _concepts
+    if _concepts is None:
+        _concepts = Concepts.load(ROOT / "config" / "concepts.yaml")
+    return _concepts
+
+
 @lru_cache(maxsize=4096)
 def content_words(text: str) -> tuple[str, ...]:
-    """Folded, transliterated words that carry meaning; number words become digits."""
+    """Folded, transliterated words that carry meaning; number words become digits; a word
+    naming a concept of config/concepts.yaml brings the concept too ("~herders"), so that
+    "wafugaji" and "herders" have something in common."""
     words = []
+    concepts = _lexicon()
     for match in _WORD.finditer(text):
         folded = fold(match.group())
         if folded in NUMBER_WORDS:
@@ -153,6 +177,8 @@ def content_words(text: str) -> tuple[str, ...]:
         key = word_key(folded)
         if key and key not in FILLER and (len(key) >= 3 or key.isdigit()):
             words.append(key)
+            if concept := concepts.of(folded):
+                words.append(CONCEPT_KEY + concept.lower())
     return tuple(words)
 
 

@@ -1,0 +1,97 @@
+"""Words of different languages that name the same thing ("herders", "wafugaji", "éleveurs",
+"الرعاة"): reports of one event told in two languages share these concepts even when they
+share no word, and text similarity counts them (config/concepts.yaml)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ewn.config_files import ConfigError, line_of, load_yaml, unknown_key_problem
+from ewn.settings import SUPPORTED_LANGUAGES
+from ewn.text import fold
+
+MIN_STEM = 4
+_ARABIC = re.compile(r"[\u0600-\u06ff]")
+# Arabic writes "and", "the", "by", "for" onto the front of a word (والرعاة, بالرصاص).
+ARABIC_FRONT = 3
+
+
+@dataclass
+class Concepts:
+    exact: dict[str, str] = field(default_factory=dict)  # folded word → concept
+    prefixes: list[tuple[str, str]] = field(default_factory=list)  # "wamechom*"
+    stems: list[tuple[str, bool, str]] = field(default_factory=list)  # "*chom*": (stem, any end)
+
+    def of(self, word: str) -> str | None:
+        """The concept a folded word names, if any."""
+        for form in _forms(word):
+            if form in self.exact:
+                return self.exact[form]
+            for prefix, concept in self.prefixes:
+                if form.startswith(prefix):
+                    return concept
+        for stem, any_end, concept in self.stems:
+            if (stem in word) if any_end else word.endswith(stem):
+                return concept
+        return None
+
+    @classmethod
+    def load(cls, path: Path) -> Concepts:
+        source = str(path)
+        body = load_yaml(path) or {}
+        if not isinstance(body, dict) or not isinstance(body.get("concepts"), dict):
+            raise ConfigError(source, None, "concepts", "expected a map of concepts")
+        for unknown in sorted(set(body) - {"concepts"}):
+            raise ConfigError(
+                source, line_of(body, unknown), unknown, unknown_key_problem(unknown, ["concepts"])
+            )
+        lexicon = cls()
+        for name, languages in body["concepts"].items():
+            if not isinstance(languages, dict):
+                raise ConfigError(
+                    source, line_of(body["concepts"], name), name, "expected words per language"
+                )
+            for language, words in languages.items():
+                key = f"{name}.{language}"
+                if language not in SUPPORTED_LANGUAGES:
+                    raise ConfigError(
+                        source,
+                        line_of(languages, language),
+                        key,
+                        unknown_key_problem(language, list(SUPPORTED_LANGUAGES)),
+                    )
+                if not isinstance(words, list):
+                    raise ConfigError(
+                        source, line_of(languages, language), key, "expected a list of words"
+                    )
+                for written in map(str, words):
+                    lexicon._add(written, str(name), source, line_of(languages, language), key)
+        # The longest prefix first: "eleveur*" (herders) before "eleve*" (pupils).
+        lexicon.prefixes.sort(key=lambda item: -len(item[0]))
+        lexicon.stems.sort(key=lambda item: -len(item[0]))
+        return lexicon
+
+    def _add(self, written: str, concept: str, source: str, line, key: str) -> None:
+        word = fold(written.strip("*"))
+        stem, prefix = written.startswith("*"), written.endswith("*")
+        if not word or " " in word or (stem and len(word) < MIN_STEM):
+            raise ConfigError(
+                source,
+                line,
+                key,
+                f"{written!r}: a concept word is one word (a stem: at least {MIN_STEM} letters)",
+            )
+        if stem:
+            self.stems.append((word, prefix, concept))
+        elif prefix:
+            self.prefixes.append((word, concept))
+        else:
+            self.exact[word] = concept
+
+
+def _forms(word: str) -> list[str]:
+    if not _ARABIC.search(word):
+        return [word]
+    return [word] + [word[cut:] for cut in range(1, ARABIC_FRONT + 1) if len(word) - cut >= 3]
