@@ -7,9 +7,12 @@ made-up gazetteer for loader and border cases.
 from __future__ import annotations
 
 import json
+import math
 import sqlite3
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from ewn.db import prepare_sqlite
 from ewn.geo import gazetteer
@@ -198,6 +201,25 @@ def test_point_between_two_areas_keeps_both(rt, zedland):
     south = sum(1 / (1 + km(1.0, 30.5, lat, 30.5)) for lat in (0.98, 0.9))
     assert names["Zedland South"].primary
     assert names["Zedland South"].confidence == pytest.approx(south / (north + south), abs=0.002)
+
+
+@given(
+    st.floats(-80, 80),
+    st.floats(-179.99, 179.99),
+    st.floats(0.1, 60),
+    st.floats(-1, 1),
+    st.floats(-1, 1),
+)
+def test_neighbour_cells_cover_the_box_and_little_more(lat, lon, radius, north, east):
+    cells = gazetteer.neighbour_cells(lat, lon, radius)
+    reach_lat = radius / 111.0
+    reach_lon = radius / (111.0 * max(0.05, math.cos(math.radians(lat))))
+    point_lon = lon + east * reach_lon
+    point_lon = (point_lon + 180) % 360 - 180  # across the antimeridian
+    assert gazetteer.cell_of(lat + north * reach_lat, point_lon) in cells
+    # A few kilometres: the cells the box overlaps, not a fixed 3 x 3 block around it.
+    side = 2 * radius / 11.1 + 2
+    assert len(cells) <= side * (2 * reach_lon / gazetteer.CELL_DEGREES + 2)
 
 
 def test_sqlite_without_math_functions_gets_a_sqrt():

@@ -43,9 +43,13 @@ class Concepts:
         body = load_yaml(path) or {}
         if not isinstance(body, dict) or not isinstance(body.get("concepts"), dict):
             raise ConfigError(source, None, "concepts", "expected a map of concepts")
-        for unknown in sorted(set(body) - {"concepts"}):
+        unknown = sorted(set(body) - {"concepts"})
+        if unknown:
             raise ConfigError(
-                source, line_of(body, unknown), unknown, unknown_key_problem(unknown, ["concepts"])
+                source,
+                line_of(body, unknown[0]),
+                unknown[0],
+                unknown_key_problem(unknown[0], ["concepts"]),
             )
         lexicon = cls()
         for name, languages in body["concepts"].items():
