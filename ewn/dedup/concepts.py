@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ewn.config_files import ConfigError, line_of, load_yaml, unknown_key_problem
-from ewn.settings import SUPPORTED_LANGUAGES
+from ewn.meaning.taxonomy import words_by_language
 from ewn.text import fold
 
 MIN_STEM = 4
@@ -53,25 +53,10 @@ class Concepts:
             )
         lexicon = cls()
         for name, languages in body["concepts"].items():
-            if not isinstance(languages, dict):
-                raise ConfigError(
-                    source, line_of(body["concepts"], name), name, "expected words per language"
-                )
-            for language, words in languages.items():
-                key = f"{name}.{language}"
-                if language not in SUPPORTED_LANGUAGES:
-                    raise ConfigError(
-                        source,
-                        line_of(languages, language),
-                        key,
-                        unknown_key_problem(language, list(SUPPORTED_LANGUAGES)),
-                    )
-                if not isinstance(words, list):
-                    raise ConfigError(
-                        source, line_of(languages, language), key, "expected a list of words"
-                    )
+            for language, words in words_by_language(languages, str(name), source):
                 for written in map(str, words):
-                    lexicon._add(written, str(name), source, line_of(languages, language), key)
+                    line = line_of(languages, language)
+                    lexicon._add(written, str(name), source, line, f"{name}.{language}")
         # The longest prefix first: "eleveur*" (herders) before "eleve*" (pupils).
         lexicon.prefixes.sort(key=lambda item: -len(item[0]))
         lexicon.stems.sort(key=lambda item: -len(item[0]))

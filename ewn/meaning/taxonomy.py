@@ -78,7 +78,7 @@ class Taxonomy:
             _category(taxonomy, name, body, line_of(document["categories"], name), source)
         for section in ("negations", "not_incident"):
             phrases = []
-            for _language, words in _languages(document.get(section, {}), section, source):
+            for _language, words in words_by_language(document.get(section, {}), section, source):
                 phrases += [tuple(fold(str(word)).split()) for word in words if fold(str(word))]
             setattr(taxonomy, section, sorted(set(phrases), key=len, reverse=True))
         return taxonomy
@@ -142,7 +142,7 @@ def _category(taxonomy: Taxonomy, name, body, line, source: str) -> None:
         name, code, severity, list(factors), {str(k): str(v) for k, v in names.items()}
     )
     taxonomy.codes[code] = name
-    for language, words in _languages(body["terms"], f"{name}.terms", source):
+    for language, words in words_by_language(body["terms"], f"{name}.terms", source):
         for word in words:
             written = str(word)
             prefix, stem = written.endswith("*"), written.startswith("*")
@@ -165,7 +165,9 @@ def _category(taxonomy: Taxonomy, name, body, line, source: str) -> None:
                 taxonomy.terms.setdefault(folded[0], []).append(term)
 
 
-def _languages(block, section: str, source: str):
+def words_by_language(block, section: str, source: str):
+    """(language, words) of a block of words per language, checked: known languages, lists
+    of words (a bare yes or no is a YAML boolean, not a word)."""
     if not isinstance(block, dict):
         raise ConfigError(source, None, section, "expected languages mapping to lists")
     for language, words in block.items():
