@@ -123,6 +123,21 @@ def test_whatsapp_location_as_an_answer(client, rt):
     assert report.location_source == "ask_back" and report.location_confidence == 1.0
 
 
+def test_a_location_shared_right_after_a_located_report_is_not_a_note_on_it(client, rt):
+    enrol(rt, "+254733000222", channel="whatsapp")
+    send(
+        client,
+        "shots fired at Molo market, people running",
+        fixture="inbound__whatsapp_text",
+        From="whatsapp:+254733000222",
+    )
+    send(client, "", fixture="inbound__whatsapp_location")
+    drain(rt)
+    first, shared = reports(rt)
+    assert first.location_source == "text" and first.place_name == "Molo"
+    assert shared.location_source == "whatsapp" and shared.location_confidence == 1.0
+
+
 def test_no_answer_falls_back_to_the_monitors_home(client, rt):
     enrol(rt, home_place="Londiani")
     send(client, "watu wamevamiwa usiku na vijana wenye mapanga")

@@ -77,16 +77,19 @@ def assemble(session: Session, rt, message: InboundMessage, monitor_id: int) -> 
     # tomorrow, my phone is dying", "sorry wrong message"), belongs with that report.
     meaning = classify(body, rt.taxonomy)
     cut = len(previous) >= SMS_PART and not previous.endswith((".", "!", "?", "؟"))
+    # A shared location is a report of its own, located exactly (or the answer to a question).
+    shared = message.latitude is not None
     if (
         cut
         or body.lower().startswith(CONTINUATION_STARTS)
         or body[:1].islower()
         or (
-            gap <= timedelta(seconds=settings.burst_seconds)
+            not shared
+            and gap <= timedelta(seconds=settings.burst_seconds)
             and not _opens_an_account(body, meaning)
             and not _elsewhere(session, rt, body, latest.text)
         )
-        or meaning.not_incident
+        or (not shared and meaning.not_incident)
     ):
         latest.text = f"{latest.text.rstrip()} {body}".strip()
         _attach(session, message, latest, "continuation")
