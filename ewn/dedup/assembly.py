@@ -89,7 +89,7 @@ def assemble(session: Session, rt, message: InboundMessage, monitor_id: int) -> 
             and not _opens_an_account(body, meaning)
             and not _elsewhere(session, rt, body, latest.text)
         )
-        or (not shared and meaning.not_incident)
+        or (not shared and body and meaning.not_incident)
     ):
         latest.text = f"{latest.text.rstrip()} {body}".strip()
         _attach(session, message, latest, "continuation")

@@ -290,8 +290,9 @@ def ask(session: Session, rt, report: Report, monitor: Monitor | None) -> bool:
     """Send the monitor the "where?" question, when that is allowed and possible."""
     if not rt.settings.geo.ask_back or report.origin != "live" or monitor is None:
         return False
-    # "Thanks", "who is this?", "full report tomorrow": nothing happened anywhere.
-    if classify(report.text, rt.taxonomy).not_incident:
+    # "Thanks", "who is this?", "full report tomorrow": nothing happened anywhere. (A photo
+    # without words may show something: that is asked about.)
+    if report.text.strip() and classify(report.text, rt.taxonomy).not_incident:
         return False
     if monitor.silent or monitor.status == "suspended":
         return False
