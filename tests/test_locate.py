@@ -138,6 +138,15 @@ def test_a_location_shared_right_after_a_located_report_is_not_a_note_on_it(clie
     assert shared.location_source == "whatsapp" and shared.location_confidence == 1.0
 
 
+def test_a_photo_without_words_is_asked_where(client, rt, fake_twilio):
+    enrol(rt, "+254722000111", channel="whatsapp")
+    send(client, "", fixture="inbound__whatsapp_media")
+    drain(rt)
+    [report] = reports(rt)
+    assert report.location_status == "asking"
+    assert fake_twilio.sent[-1]["body"].startswith("Where did this happen?")
+
+
 def test_no_answer_falls_back_to_the_monitors_home(client, rt):
     enrol(rt, home_place="Londiani")
     send(client, "watu wamevamiwa usiku na vijana wenye mapanga")
