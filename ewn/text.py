@@ -1,4 +1,5 @@
-"""Text normalisation shared by keyword matching and, later, place and term matching."""
+"""Text normalisation, and the wildcards of configured words ("wameua*", '*vamia'), shared by
+keyword, place, term and concept matching."""
 
 from __future__ import annotations
 
@@ -22,3 +23,28 @@ def fold(text: str) -> str:
 def ascii_digits(text: str) -> str:
     """Arabic-Indic and other decimal digits to 0-9 ("٣٤٥" → "345")."""
     return "".join(str(unicodedata.digit(ch)) if ch.isdigit() else ch for ch in text)
+
+
+# A stem shorter than this would be found inside too many unrelated words.
+MIN_STEM = 4
+
+
+def wildcard(written: str) -> tuple[tuple[str, ...], bool, bool]:
+    """A word or phrase of a configuration file, folded, and its wildcards: ends with * for
+    any ending ("wameua*"), starts with * for any beginning ('*vamia', a one-word stem of at
+    least MIN_STEM letters: Kiswahili writes who and when in front of the verb). Raises
+    ValueError saying what is wrong."""
+    words = tuple(fold(written.strip("*")).split())
+    any_start = written.startswith("*")
+    if not words:
+        raise ValueError(f"empty term {written!r}")
+    if any_start and (len(words) > 1 or len(words[0]) < MIN_STEM):
+        raise ValueError(f"a stem ({written!r}) is one word of at least {MIN_STEM} letters")
+    return words, written.endswith("*"), any_start
+
+
+def wildcard_matches(word: str, wanted: str, any_end: bool, any_start: bool = False) -> bool:
+    """Whether a folded word is wanted, with the wildcards of wildcard()."""
+    if any_start:
+        return wanted in word if any_end else word.endswith(wanted)
+    return word.startswith(wanted) if any_end else word == wanted

@@ -10,9 +10,8 @@ from pathlib import Path
 
 from ewn.config_files import ConfigError, line_of, load_yaml, unknown_key_problem
 from ewn.meaning.taxonomy import words_by_language
-from ewn.text import fold
+from ewn.text import wildcard, wildcard_matches
 
-MIN_STEM = 4
 _ARABIC = re.compile(r"[\u0600-\u06ff]")
 # Arabic writes "and", "the", "by", "for" onto the front of a word (والرعاة, بالرصاص).
 ARABIC_FRONT = 3
@@ -21,20 +20,17 @@ ARABIC_FRONT = 3
 @dataclass
 class Concepts:
     exact: dict[str, str] = field(default_factory=dict)  # folded word → concept
-    prefixes: list[tuple[str, str]] = field(default_factory=list)  # "wamechom*"
-    stems: list[tuple[str, bool, str]] = field(default_factory=list)  # "*chom*": (stem, any end)
+    # (word, any ending, any beginning, concept) of "wafugaj*" and '*chomwa', longest first.
+    patterns: list[tuple[str, bool, bool, str]] = field(default_factory=list)
 
     def of(self, word: str) -> str | None:
         """The concept a folded word names, if any."""
         for form in _forms(word):
             if form in self.exact:
                 return self.exact[form]
-            for prefix, concept in self.prefixes:
-                if form.startswith(prefix):
+            for wanted, any_end, any_start, concept in self.patterns:
+                if wildcard_matches(form, wanted, any_end, any_start):
                     return concept
-        for stem, any_end, concept in self.stems:
-            if (stem in word) if any_end else word.endswith(stem):
-                return concept
         return None
 
     @classmethod
@@ -57,27 +53,21 @@ class Concepts:
                 for written in map(str, words):
                     line = line_of(languages, language)
                     lexicon._add(written, str(name), source, line, f"{name}.{language}")
-        # The longest prefix first: "eleveur*" (herders) before "eleve*" (pupils).
-        lexicon.prefixes.sort(key=lambda item: -len(item[0]))
-        lexicon.stems.sort(key=lambda item: -len(item[0]))
+        # The longest first: "eleveur*" (herders) before "eleve*" (pupils).
+        lexicon.patterns.sort(key=lambda item: -len(item[0]))
         return lexicon
 
     def _add(self, written: str, concept: str, source: str, line, key: str) -> None:
-        word = fold(written.strip("*"))
-        stem, prefix = written.startswith("*"), written.endswith("*")
-        if not word or " " in word or (stem and len(word) < MIN_STEM):
-            raise ConfigError(
-                source,
-                line,
-                key,
-                f"{written!r}: a concept word is one word (a stem: at least {MIN_STEM} letters)",
-            )
-        if stem:
-            self.stems.append((word, prefix, concept))
-        elif prefix:
-            self.prefixes.append((word, concept))
+        try:
+            words, any_end, any_start = wildcard(written)
+            if len(words) > 1:
+                raise ValueError(f"{written!r}: a concept word is one word")
+        except ValueError as problem:
+            raise ConfigError(source, line, key, str(problem)) from None
+        if any_end or any_start:
+            self.patterns.append((words[0], any_end, any_start, concept))
         else:
-            self.exact[word] = concept
+            self.exact[words[0]] = concept
 
 
 def _forms(word: str) -> list[str]:

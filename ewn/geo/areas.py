@@ -17,6 +17,7 @@ from shapely import STRtree
 from shapely.geometry import Point, shape
 from sqlalchemy.orm import Session
 
+from ewn.geo.distance import KM_PER_DEGREE
 from ewn.models import AdminArea, Place
 from ewn.store import places as store
 
@@ -25,7 +26,6 @@ SPLIT_SHARE = 0.25
 VOTE_RADIUS_KM = 15.0
 # Beyond this radius a place is too vague for its circle to say which side of a border it is.
 MAX_SPLIT_KM = 20.0
-KM_PER_DEGREE = 111.0
 
 
 @dataclass

@@ -7,6 +7,13 @@ import math
 
 from geopy.distance import EARTH_RADIUS, great_circle
 
+KM_PER_DEGREE = 111.0  # of latitude, and of longitude at the equator
+
+
+def km_per_degree_of_longitude(latitude: float) -> float:
+    """Shrinks towards the poles (never below 5%, so boxes stay finite there)."""
+    return KM_PER_DEGREE * max(0.05, math.cos(math.radians(latitude)))
+
 
 def km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return great_circle((lat1, lon1), (lat2, lon2)).km

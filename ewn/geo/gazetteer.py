@@ -16,6 +16,7 @@ from sqlalchemy import delete, select
 
 from ewn.db import Database
 from ewn.geo.config import GeoConfig
+from ewn.geo.distance import KM_PER_DEGREE, km_per_degree_of_longitude
 from ewn.geo.names import deletions, joined, name_key, skeleton
 from ewn.models import AdminArea, Place, PlaceName, PlaceNameVariant, utcnow
 from ewn.store.common import insert_ignoring_conflicts
@@ -43,8 +44,8 @@ def cell_of(latitude: float, longitude: float) -> int:
 def neighbour_cells(latitude: float, longitude: float, radius_km: float) -> list[int]:
     """The cells that the box of radius_km around the point overlaps (one to four for a
     few kilometres): a denser gazetteer then costs only the places really near."""
-    reach_lat = radius_km / 111.0
-    reach_lon = min(180.0, radius_km / (111.0 * max(0.05, math.cos(math.radians(latitude)))))
+    reach_lat = radius_km / KM_PER_DEGREE
+    reach_lon = min(180.0, radius_km / km_per_degree_of_longitude(latitude))
     rows = range(
         math.floor((latitude - reach_lat + 90) / CELL_DEGREES),
         math.floor((latitude + reach_lat + 90) / CELL_DEGREES) + 1,

@@ -14,7 +14,7 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 
 from ewn.meaning.taxonomy import Taxonomy, Term
-from ewn.text import fold
+from ewn.text import fold, wildcard_matches
 
 _WORD = re.compile(r"\w+(?:['’]\w+)*")
 _CODE = re.compile(r"^\s*([A-Za-z]{1,3})\s*[:.\-–]\s*\S")
@@ -161,7 +161,7 @@ def classify(
                 if _matches(folded, position, term):
                     found.append((position, position + len(term.words), term))
         for term in taxonomy.prefix_terms:
-            if _stem_matches(word, term) if term.stem else word.startswith(term.words[0]):
+            if wildcard_matches(word, term.words[0], term.prefix, term.stem):
                 found.append((position, position + 1, term))
     found = _longest(
         [
@@ -221,11 +221,6 @@ def _heads(word: str) -> list[str]:
     if not _ARABIC.search(word):
         return [word]
     return [word] + [word[cut:] for cut in (1, 2, 3) if len(word) - cut >= 3]
-
-
-def _stem_matches(word: str, term: Term) -> bool:
-    stem = term.words[0]
-    return stem in word if term.prefix else word.endswith(stem)
 
 
 def _word_matches(word: str, wanted: str, prefix: bool, language: str) -> bool:

@@ -7,11 +7,9 @@ from pathlib import Path
 
 from ewn.config_files import ConfigError, line_of, load_yaml, unknown_key_problem
 from ewn.settings import SUPPORTED_LANGUAGES
-from ewn.text import fold
+from ewn.text import fold, wildcard
 
 CATEGORY_KEYS = ("code", "severity", "risk_factors", "names", "terms")
-# A shorter stem would be found inside too many unrelated words.
-MIN_STEM = 4
 
 
 @dataclass(frozen=True)
@@ -145,19 +143,12 @@ def _category(taxonomy: Taxonomy, name, body, line, source: str) -> None:
     for language, words in words_by_language(body["terms"], f"{name}.terms", source):
         for word in words:
             written = str(word)
-            prefix, stem = written.endswith("*"), written.startswith("*")
-            folded = tuple(fold(written.strip("*")).split())
-            problem = (
-                f"empty term {written!r}"
-                if not folded
-                else f"a stem ({written!r}) is one word of at least {MIN_STEM} letters"
-                if stem and (len(folded) > 1 or len(folded[0]) < MIN_STEM)
-                else None
-            )
-            if problem:
+            try:
+                folded, prefix, stem = wildcard(written)
+            except ValueError as problem:
                 raise ConfigError(
-                    source, line_of(body, "terms"), f"{name}.terms.{language}", problem
-                )
+                    source, line_of(body, "terms"), f"{name}.terms.{language}", str(problem)
+                ) from None
             term = Term(folded, prefix, name, language, written, stem)
             if (prefix or stem) and len(folded) == 1:
                 taxonomy.prefix_terms.append(term)

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable
 
 from sqlalchemy import Float, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from ewn.geo import gazetteer
+from ewn.geo.distance import KM_PER_DEGREE, km_per_degree_of_longitude
 from ewn.geo.gazetteer import neighbour_cells
 from ewn.models import AdminArea, Place, PlaceName, PlaceNameVariant
 
 MAX_PARAMETERS = 900
-KM_PER_DEGREE = 111.0
 
 
 def _chunks(values: Iterable, size: int = MAX_PARAMETERS):
@@ -85,7 +84,7 @@ def by_source_id(session: Session, source_id: int) -> Place | None:
 
 def _box(latitude: float, longitude: float, radius_km: float) -> dict:
     reach_lat = radius_km / KM_PER_DEGREE
-    km_per_lon = KM_PER_DEGREE * max(0.05, math.cos(math.radians(latitude)))
+    km_per_lon = km_per_degree_of_longitude(latitude)
     return {
         "cells": neighbour_cells(latitude, longitude, radius_km),
         "south": latitude - reach_lat,

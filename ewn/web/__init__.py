@@ -21,8 +21,6 @@ from ewn.web.labels import label
 login_manager = LoginManager()
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
-
-
 RTL = {"ar"}
 
 
