@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
-import threading
 import time
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, urlparse
+
+from tests.fakes import LocalServer, serve
 
 
 @dataclass
@@ -18,7 +19,7 @@ class FakeNominatim:
     url: str = ""
 
 
-def start() -> tuple[FakeNominatim, ThreadingHTTPServer]:
+def start() -> tuple[FakeNominatim, LocalServer]:
     fake = FakeNominatim()
 
     class Handler(BaseHTTPRequestHandler):
@@ -39,8 +40,6 @@ def start() -> tuple[FakeNominatim, ThreadingHTTPServer]:
             self.end_headers()
             self.wfile.write(body)
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True).start()
+    server = serve(Handler)
     fake.url = f"http://127.0.0.1:{server.server_address[1]}"
     return fake, server

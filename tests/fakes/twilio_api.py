@@ -16,8 +16,10 @@ import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, parse_qsl, urlparse
+
+from tests.fakes import LocalServer, serve
 
 API = "/2010-04-01/Accounts/"
 
@@ -201,11 +203,9 @@ def _handler(fake: FakeTwilio):
     return Handler
 
 
-def start(account_sid: str, auth_token: str) -> tuple[FakeTwilio, ThreadingHTTPServer]:
+def start(account_sid: str, auth_token: str) -> tuple[FakeTwilio, LocalServer]:
     fake = FakeTwilio(account_sid, auth_token)
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(fake))
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True).start()
+    server = serve(_handler(fake))
     fake.url = f"http://127.0.0.1:{server.server_address[1]}"
     return fake, server
 
