@@ -9,6 +9,11 @@ import unicodedata
 _ALEF = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ى": "ي", "ـ": None})
 _EDGE_PUNCTUATION = " \t\r\n.!?,;:؟،؛…-'\"«»“”‘’()[]"
 _SPACES = re.compile(r"\s+")
+# A letter, or a mark written on one: Arabic vowel signs ("قُتل") and decomposed accents are
+# not \w, and would cut a word in two.
+_LETTER = r"[\w\u0300-\u036f\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed]"
+WORD_PATTERN = rf"{_LETTER}+(?:['’]{_LETTER}+)*"
+WORD = re.compile(WORD_PATTERN)
 
 
 def fold(text: str) -> str:

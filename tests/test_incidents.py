@@ -380,3 +380,25 @@ def test_words_shared_by_many_incidents_of_the_day_do_not_find_candidates(rt):
         rare = store.candidates(session, [day], None, None, None, [], ["w:police", "w:kondele"])
     assert common == []
     assert [incident.id for incident in rare] == [made[0]]
+
+
+def test_an_unlocated_report_joins_through_a_reading_of_its_ambiguous_place(client, rt):
+    """"Kalalani" names a place 3 km from Mariakani (across a county border) and another
+    250 km away, so the report stays unlocated; the reading near the incident counts."""
+    enrol(rt, "+254711000001")
+    enrol(rt, "+254711000002")
+    send(client, "SV: schoolgirl sexually assaulted at Mariakani this evening", "+254711000001")
+    drain(rt)
+    send(
+        client,
+        "Kalalani: familia ya msichana aliyenajisiwa jioni hii inaomba msaada wa kisheria",
+        "+254711000002",
+    )
+    drain(rt)
+    first, second = reports(rt)
+    assert first.place_name == "Mariakani" and second.latitude is None
+    [incident] = incidents(rt)
+    assert incident.report_count == 2
+    with rt.db.session() as session:
+        joined = session.scalar(select(IncidentDecision).where(IncidentDecision.action == "joined"))
+    assert joined.scores["place"] == 0.6

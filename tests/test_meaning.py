@@ -53,6 +53,13 @@ def test_negation(text):
     assert any(m.negated and m.category == "KILLING" for m in meaning.matches)
 
 
+def test_arabic_vowel_marks_and_prefixes_do_not_hide_a_term():
+    # A damma written on the first letter of قتل; "the detainees" (ال + معتقلين).
+    assert "KILLING" in classify("قُتل رجل طعناً بالسكين عند نقطة التوزيع", TAXONOMY).categories
+    released = classify("أُفرج عن بعض المعتقلين صباح اليوم مقابل المال", TAXONOMY)
+    assert "ABDUCTION_DETENTION" in released.categories
+
+
 def test_code_prefix_sets_the_primary_category():
     meaning = classify("K: 2 at Kipkelion this morning", TAXONOMY)
     assert meaning.primary == "KILLING" and meaning.code == "KILLING"
@@ -122,6 +129,8 @@ def test_taxonomy_mistakes_name_the_line(tmp_path, text, problem):
         ("Msichana aliyebakwa yuko hospitali", "SEXUAL_VIOLENCE"),
         ("Wavulana watatu wakatekwa njiani", "ABDUCTION_DETENTION"),
         ("Watoto wawili wakauawa usiku", "KILLING"),
+        ("mob imeua mshukiwa wa wizi usiku huu", "KILLING"),
+        ("Tusaidieni Nyabasi tunachomewa nyumba", "PROPERTY_DESTRUCTION"),
     ],
 )
 def test_kiswahili_stems_match_after_any_beginning(text, category):

@@ -54,6 +54,7 @@ FAMILIES = [
 VAGUE = {"RUMOR_UNVERIFIED", "OTHER"}
 MIN_CATEGORY, MIN_TEXT_ALONE = 0.5, 0.25
 TEXT_SAMPLES = 6
+GUESSES = 4  # readings of an unlocated report's text that are weighed
 
 
 @dataclass
@@ -65,37 +66,46 @@ class Features:
     coarse: bool
     latitude: float | None
     longitude: float | None
+    # Other places an unlocated report may be about (a name shared by places far apart):
+    # the incident it belongs to may say which.
+    alternatives: tuple[Features, ...] = ()
 
 
 def features_of(session: Session, report: Report, settings) -> Features:
-    """The report's place; while it is unlocated (asking "where?"), the best guess from its
-    text or the monitor's home, as a coarse place: good enough to find candidates."""
+    """The report's place; while it is unlocated (asking "where?", or no answer), the places
+    its text may name, else the monitor's home, as coarse places: good enough to find and
+    weigh candidates."""
     area_id = store.primary_area(session, report.id)
     if report.latitude is not None:
         coarse = report.location_radius_km is None or report.location_radius_km > (
             settings.distance_km
         )
         return Features(report, area_id, coarse, report.latitude, report.longitude)
-    guess = _guessed_place(session, report)
-    if guess is None:
+    guesses = [
+        Features(report, area_id or _area_of(session, guess), True, guess.latitude, guess.longitude)
+        for guess in _guessed_places(session, report)
+    ]
+    if not guesses:
         return Features(report, area_id, True, None, None)
-    if area_id is None and guess.admin1:
-        area = place_store.area(session, guess.country, 1, guess.admin1)
-        area_id = area.id if area else None
-    return Features(report, area_id, True, guess.latitude, guess.longitude)
+    guesses[0].alternatives = tuple(guesses[1:])
+    return guesses[0]
 
 
-def _guessed_place(session: Session, report: Report):
-    candidates = report.location_evidence or ""
-    if candidates:
-        for candidate in json.loads(candidates).get("candidates", [])[:1]:
-            found = place_store.by_source_id(session, candidate["geonameid"])
-            if found is not None:
-                return found
+def _area_of(session: Session, place: Place) -> int | None:
+    area = place_store.area(session, place.country, 1, place.admin1) if place.admin1 else None
+    return area.id if area else None
+
+
+def _guessed_places(session: Session, report: Report) -> list[Place]:
+    evidence = json.loads(report.location_evidence or "{}").get("candidates", [])
+    found = [place_store.by_source_id(session, item["geonameid"]) for item in evidence]
+    places = [place for place in found[:GUESSES] if place is not None]
+    if places:
+        return places
     monitor = session.get(Monitor, report.monitor_id) if report.monitor_id else None
     if monitor is not None and monitor.home_place_id:
-        return session.get(Place, monitor.home_place_id)
-    return None
+        return [session.get(Place, monitor.home_place_id)]
+    return []
 
 
 @transactional_stage(CLUSTER_STAGE)
@@ -126,15 +136,20 @@ def place(session: Session, rt, report: Report) -> Incident:
     if not report.not_incident:
         # A precisely located report finds its incident among the nearby ones; text
         # signatures are for reports whose place is unknown or coarse.
-        candidates = store.candidates(
-            session,
-            days,
-            features.latitude,
-            features.longitude,
-            features.area_id,
-            signature if features.coarse else [],
-            words if features.coarse else [],
-        )
+        text_keys = features.coarse
+        candidates = {
+            incident.id: incident
+            for index, where in enumerate((features, *features.alternatives))
+            for incident in store.candidates(
+                session,
+                days,
+                where.latitude,
+                where.longitude,
+                where.area_id,
+                signature if text_keys and index == 0 else [],
+                words if text_keys and index == 0 else [],
+            )
+        }.values()
         for incident in candidates:
             scores = score(session, features, incident, settings, rt.geo)
             if scores and (best_scores is None or scores["total"] > best_scores["total"]):
@@ -213,7 +228,8 @@ def score(session: Session, features: Features, incident: Incident, settings, ge
     if gap > window:
         return None
     time = 1.0 if gap == timedelta(0) else max(0.0, 1 - gap / window) * 0.6
-    place = _place(features, incident, settings)
+    readings = [_place(where, incident, settings) for where in (features, *features.alternatives)]
+    place = max((value for value in readings if value is not None), default=None)
     if place is None:
         return None
     category = _categories(report.categories or [], incident.categories or [])
@@ -258,17 +274,17 @@ def _place(features: Features, incident: Incident, settings) -> float | None:
         )
         coarse = features.coarse or (incident.radius_km or 0) > settings.distance_km
         if coarse:
+            # Near is near, whatever the county (towns straddle borders); further away,
+            # only within the same admin area.
+            if distance <= settings.distance_km:
+                return 0.6
             if (
                 features.area_id is not None
                 and incident.area_id is not None
                 and (features.area_id != incident.area_id)
             ):
                 return None
-            return (
-                0.6
-                if distance <= settings.distance_km
-                else (0.4 if distance <= 3 * settings.distance_km else None)
-            )
+            return 0.4 if distance <= 3 * settings.distance_km else None
         if distance > settings.distance_km:
             return None
         return max(0.0, 1 - distance / settings.distance_km)

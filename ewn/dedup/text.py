@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import math
-import re
 from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
@@ -14,9 +13,8 @@ from ewn.dedup.concepts import Concepts
 from ewn.geo.names import word_key
 from ewn.meaning.classify import NUMBER_WORDS
 from ewn.settings import ROOT
-from ewn.text import fold
+from ewn.text import WORD, fold
 
-_WORD = re.compile(r"\w+(?:['’]\w+)*")
 BANDS, ROWS = 8, 2
 WORD_KEY = "w:"  # beside the bands ("0:…" to "7:…") in the same index
 CONCEPT_KEY = "~"
@@ -169,7 +167,7 @@ def content_words(text: str) -> tuple[str, ...]:
     "wafugaji" and "herders" have something in common."""
     words = []
     concepts = _lexicon()
-    for match in _WORD.finditer(text):
+    for match in WORD.finditer(text):
         folded = fold(match.group())
         if folded in NUMBER_WORDS:
             words.append(str(NUMBER_WORDS[folded]))

@@ -160,12 +160,13 @@ def name_rows(row: Row, generic_words: set[str]) -> list[tuple[str, str]]:
         seen.add(key)
         names.append((written, kind))
         words = key.split()
-        # "Mathare Valley" is often written "Mathare".
-        if len(words) > 1 and words[-1] in generic_words:
-            head = " ".join(words[:-1])
-            if len(head) >= 4 and head not in seen:
-                seen.add(head)
-                names.append((head, "partial"))
+        # "Mathare Valley" is often written "Mathare", "Dagahaley Refugee Camp" "Dagahaley".
+        while len(words) > 1 and words[-1] in generic_words:
+            words = words[:-1]
+        head = " ".join(words)
+        if head != key and len(head) >= 4 and head not in seen:
+            seen.add(head)
+            names.append((head, "partial"))
     return names
 
 

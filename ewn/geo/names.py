@@ -13,9 +13,8 @@ from dataclasses import dataclass
 
 from anyascii import anyascii
 
-from ewn.text import fold
+from ewn.text import WORD, fold
 
-_WORD = re.compile(r"\w+(?:['’]\w+)*")
 _NOT_ALNUM = re.compile(r"[^a-z0-9]+")
 _DIGRAPHS = (("sh", "s"), ("kh", "k"), ("gh", "g"), ("th", "t"), ("dh", "d"), ("ph", "f"))
 _SKELETON_DROP = str.maketrans("", "", "aeiouwyh'")
@@ -38,7 +37,7 @@ def word_key(word: str) -> str:
 
 def name_key(name: str) -> str:
     """A whole name as words joined by single spaces ("Murang'a" → "muranga")."""
-    words = (word_key(word) for word in _WORD.findall(fold(name)))
+    words = (word_key(word) for word in WORD.findall(fold(name)))
     return " ".join(word for word in words if word)
 
 
@@ -99,7 +98,7 @@ class Token:
 def tokenise(text: str) -> list[Token]:
     """The words of a message with their positions in the original text."""
     tokens = []
-    for match in _WORD.finditer(text):
+    for match in WORD.finditer(text):
         original = match.group()
         folded_word = fold(original)
         key = word_key(folded_word)

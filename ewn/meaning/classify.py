@@ -14,9 +14,8 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 
 from ewn.meaning.taxonomy import Taxonomy, Term
-from ewn.text import fold, wildcard_matches
+from ewn.text import WORD, fold, wildcard_matches
 
-_WORD = re.compile(r"\w+(?:['’]\w+)*")
 _CODE = re.compile(r"^\s*([A-Za-z]{1,3})\s*[:.\-–]\s*\S")
 _CLAUSE = re.compile(r"[.;!?\n،؛]|,\s")
 _ARABIC = re.compile(r"[\u0600-\u06ff]")
@@ -128,7 +127,7 @@ class Understanding:
 
 
 def _words(text: str) -> list[tuple[str, int, int]]:
-    return [(fold(m.group()), m.start(), m.end()) for m in _WORD.finditer(text)]
+    return [(fold(m.group()), m.start(), m.end()) for m in WORD.finditer(text)]
 
 
 def _number(word: str) -> int | None:
@@ -161,7 +160,10 @@ def classify(
                 if _matches(folded, position, term):
                     found.append((position, position + len(term.words), term))
         for term in taxonomy.prefix_terms:
-            if wildcard_matches(word, term.words[0], term.prefix, term.stem):
+            if any(
+                wildcard_matches(head, term.words[0], term.prefix, term.stem)
+                for head in _heads(word)
+            ):
                 found.append((position, position + 1, term))
     found = _longest(
         [

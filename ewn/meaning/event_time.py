@@ -15,10 +15,10 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from ewn.meaning.classify import NUMBER_WORDS
-from ewn.text import fold
+from ewn.text import WORD_PATTERN, fold
 
 DEFAULT_LOOKBACK = timedelta(hours=12)
-_WORD = re.compile(r"\w+(?:['’]\w+)*|\d+[:.h]\d+")
+_WORD = re.compile(WORD_PATTERN + r"|\d+[:.h]\d+")
 
 # Parts of a day, local clock hours.
 NIGHT = (18, 30)  # 18:00 to 06:00 the next day
