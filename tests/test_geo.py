@@ -81,6 +81,33 @@ def test_arabic_spellings_of_latin_names(rt, text, expected):
     assert place_name(rt, text) == expected
 
 
+@pytest.mark.parametrize(
+    ("text", "expected", "county"),
+    [
+        # Where the raiders came from is not where it happened...
+        ("Kinna - herders from the garba tula side drove cattle into the farms", "Kinna", "18"),
+        ("wezi kutoka Garba Tula wamevamia Kinna usiku", "Kinna", "18"),
+        # ...but where people fled from is.
+        ("families fled from Molo after threats, now at a church in Njoro", "Molo", "39"),
+        # "X near Y": Y says which X.
+        ("maji moto near marigat: families fled after a night raid", "Maji Moto", "10"),
+        # A heading may set the place apart from its county with a comma.
+        ("Umoja, samburu: the women's village was threatened by men", "Umoja", "45"),
+        # Three words, one letter off.
+        ("huko mukuru kwa njega demolitions started at 5am", "Mukuru kwa njenga", "05"),
+    ],
+)
+def test_which_of_several_places_is_where_it_happened(rt, text, expected, county):
+    reading = read(rt, text)
+    assert reading.confidence >= 0.5
+    assert (reading.place.name, reading.place.admin1) == (expected, county)
+
+
+def test_common_words_of_school_names_are_not_places(rt):
+    # "shule ya msingi": a primary school; Mwingi is one letter away from msingi.
+    assert place_name(rt, "wanafunzi wa shule ya msingi wamekimbia baada ya risasi") is None
+
+
 def test_generic_last_words_may_be_left_out(rt):
     # "Dagahaley Refugee Camp" in GeoNames; monitors write the camp's name.
     assert place_name(rt, "woman assaulted outside Dagahaley this morning") == (

@@ -53,6 +53,7 @@ FAMILIES = [
 ]
 VAGUE = {"RUMOR_UNVERIFIED", "OTHER"}
 MIN_CATEGORY, MIN_TEXT_ALONE = 0.5, 0.25
+APART = 0.6  # the time score of events that do not overlap, at most
 TEXT_SAMPLES = 6
 GUESSES = 4  # readings of an unlocated report's text that are weighed
 
@@ -227,7 +228,7 @@ def score(session: Session, features: Features, incident: Incident, settings, ge
     )
     if gap > window:
         return None
-    time = 1.0 if gap == timedelta(0) else max(0.0, 1 - gap / window) * 0.6
+    time = 1.0 if gap == timedelta(0) else max(0.0, 1 - gap / window) * APART
     readings = [_place(where, incident, settings) for where in (features, *features.alternatives)]
     place = max((value for value in readings if value is not None), default=None)
     if place is None:
@@ -247,7 +248,10 @@ def score(session: Session, features: Features, incident: Incident, settings, ge
         "text": round(text, 3),
     }
     total = sum(WEIGHTS[name] * value for name, value in parts.items())
-    shared = numbers(report.text) & set().union(*(numbers(t) for t in texts)) if texts else set()
+    # One victim is what most reports tell of: the same count says little.
+    shared = (
+        (numbers(report.text) & set().union(*(numbers(t) for t in texts))) - {1} if texts else set()
+    )
     if shared:
         total += 0.05
         parts["numbers"] = sorted(shared)

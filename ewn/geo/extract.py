@@ -22,6 +22,7 @@ from ewn.store import places as store
 MAX_WORDS = 4
 MAX_TOKENS = 400
 MIN_FUZZY = 5
+LONG_FUZZY = 10  # letters of a three-word mention that is looked up fuzzily
 # A match this good is the place's name (exact, or one letter off in a long name).
 NAME_QUALITY = 0.85
 # How good a match each way of matching is, before context.
@@ -42,8 +43,11 @@ class Mention:
     common: bool
     # Some word of it is a stopword or a stub, or all its words are common ("mtaa ka").
     has_common: bool = False
-    # Where people went ("towards X"), not where it happened.
+    # Three words that may be a misspelt name: "mukuru kwa njega" (but not "kambi ya moto").
+    long_name: bool = False
+    # Where people went ("towards X") or came from ("raiders from X"), not where it happened.
     destination: bool = False
+    cue_from: int | None = None  # where the cue before it starts
     # A place noun right after: "town" ("Molo town") or "county" ("Mandera county").
     noun: str | None = None
     # Written as a heading: "Timboroa: lorries passed..." or "Makutano Tana - youths...".
@@ -58,18 +62,24 @@ class Mention:
 
 def find_cues(
     tokens: list[Token], config: GeoConfig, cues: list[tuple[str, ...]] | None = None
-) -> set[int]:
-    """Indexes of tokens that come right after a cue (or after a cue and an article)."""
+) -> dict[int, int]:
+    """Indexes of tokens that come right after a cue (or after a cue and an article), each
+    with the index where its longest cue starts."""
     index = config.index(config.cues if cues is None else cues)
-    after = set()
+    after: dict[int, int] = {}
     lowered = [token.lower for token in tokens]
     for position, word in enumerate(lowered):
         for cue in index.get(word, ()):
             if tuple(lowered[position : position + len(cue)]) == cue:
                 end = position + len(cue)
-                after.add(end)
-                if end < len(tokens) and tokens[end].folded in config.stopwords:
-                    after.add(end + 1)
+                ends = (
+                    [end, end + 1]
+                    if end < len(tokens) and tokens[end].folded in (config.stopwords)
+                    else [end]
+                )
+                for after_cue in ends:
+                    if after_cue not in after or position < after[after_cue]:
+                        after[after_cue] = position
                 break
     return after
 
@@ -91,13 +101,14 @@ def _punctuated(text: str, words: list[Token]) -> bool:
 
 
 def _header_end(text: str, tokens: list[Token]) -> int:
-    """How many leading words form a heading ended by ':' or ' - ' (0 if none)."""
+    """How many leading words form a heading ended by ':' or ' - ' (0 if none); a comma may
+    set a place apart from its county in it ("Umoja, samburu: ...")."""
     for index, token in enumerate(tokens[:4]):
         end = tokens[index + 1].start if index + 1 < len(tokens) else len(text)
         following = text[token.end : end]
         if any(mark in following for mark in (":", "-", "–")):
             return index + 1
-        if "," in following or "." in following:
+        if "." in following or following.count(",") > 1:
             return 0
     return 0
 
@@ -134,12 +145,26 @@ def mentions(text: str, config: GeoConfig) -> tuple[list[Token], list[Mention]]:
                         token.folded in config.stopwords or len(token.key) < 3 for token in words
                     )
                     or all(token.folded in config.common_words for token in words),
-                    destination=first in destined,
+                    # The longer cue says more: "fled from X" is where it happened,
+                    # "from X" is not; "I am in X" is not, "in X" is.
+                    long_name=_long_name(words, config),
+                    destination=first in destined and destined[first] <= cued.get(first, first),
+                    cue_from=cued.get(first),
                     noun=_noun_after(tokens, last, config),
                     header=last <= heading,
                 )
             )
     return tokens, found
+
+
+def _long_name(words: list[Token], config: GeoConfig) -> bool:
+    content = [t for t in words if t.folded not in config.stopwords]
+    return (
+        len(words) == 3
+        and sum(len(t.key) for t in words) >= LONG_FUZZY
+        and all(len(t.key) >= 3 for t in content)
+        and not all(t.folded in config.common_words for t in content)
+    )
 
 
 def place_phrases(text: str, config: GeoConfig, limit: int = 3) -> list[str]:
@@ -226,6 +251,8 @@ def name_words(text: str, config: GeoConfig) -> frozenset[str]:
 
 def _fuzzy_shape(mention: Mention) -> bool:
     # Pairs of words are misspelt names ("burnt forrest"), not ordinary phrases ("mtaa ka").
+    if mention.words == 3:
+        return mention.long_name
     if mention.words > 2 or mention.common or (mention.words > 1 and mention.has_common):
         return False
     announced = mention.cue or mention.header or mention.noun is not None

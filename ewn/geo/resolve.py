@@ -74,6 +74,8 @@ COUNTY_NOUN = 0.10
 ADMIN_CODES = ("ADM1", "ADM2")
 MAX_CANDIDATES = 12
 FAR_KM = 50.0
+NEAR_KM = 30.0  # a place this close may be named to say where another one is
+QUALIFIED_SHARE = 0.6
 HOME_SCALE_KM = 40.0
 
 
@@ -249,10 +251,15 @@ def _choose(scored: list[Scored]) -> tuple[Scored, Scored | None] | None:
             continue
         taken.append(item.mention)
         picks.append(item)
-    # ...and among separate places, the strongest; monitors name the place first.
+    # ...and among separate places, the strongest; monitors name the place first (unless
+    # they start with where people came from or went to).
     first = min(pick.mention.first for pick in picks)
     picks.sort(
-        key=lambda s: s.score + (FIRST_BONUS if s.mention.first == first else 0.0), reverse=True
+        key=lambda s: (
+            s.score
+            + (FIRST_BONUS if s.mention.first == first and not s.mention.destination else 0.0)
+        ),
+        reverse=True,
     )
     best = picks[0]
     # "githunguri kiambu": Kiambu is a town and a county; read as the county, it says where
@@ -269,6 +276,8 @@ def _choose(scored: list[Scored]) -> tuple[Scored, Scored | None] | None:
         ]
         if inside:
             best = inside[0]
+    # "kibaoni near mpeketoni": the place named before the cue; the other says where it is.
+    best = _qualified(best, scored) or best
     # "Mandera" alone is a county and its main town: the town (unless "Mandera county").
     if best.place.feature_code in ADMIN_CODES and best.mention.noun != "county":
         towns = [s for s in scored if s.mention is best.mention and _contains(best.place, s.place)]
@@ -288,6 +297,29 @@ def _choose(scored: list[Scored]) -> tuple[Scored, Scored | None] | None:
         None,
     )
     return best, rival
+
+
+def _qualified(best: Scored, scored: list[Scored]) -> Scored | None:
+    """The place named right before the cue of best ("X near best", "X in best"), when it
+    lies near best and its reading is a strong one; of several so named, the nearest."""
+    if best.mention.cue_from is None:
+        return None
+
+    def distance(s: Scored) -> float:
+        return km(s.place.latitude, s.place.longitude, best.place.latitude, best.place.longitude)
+
+    return min(
+        (
+            s
+            for s in scored
+            if s.mention.last == best.mention.cue_from
+            and _specific(s)
+            and s.score >= QUALIFIED_SHARE * best.score
+            and distance(s) <= NEAR_KM
+        ),
+        key=distance,
+        default=None,
+    )
 
 
 def _specific(item: Scored) -> bool:
