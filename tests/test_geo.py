@@ -95,12 +95,21 @@ def test_arabic_spellings_of_latin_names(rt, text, expected):
         ("Umoja, samburu: the women's village was threatened by men", "Umoja", "45"),
         # Three words, one letter off.
         ("huko mukuru kwa njega demolitions started at 5am", "Mukuru kwa njenga", "05"),
+        ("wezi kutoka upande wa Eldoret wamevamia Kesses usiku", "Kesses", "52"),
     ],
 )
 def test_which_of_several_places_is_where_it_happened(rt, text, expected, county):
     reading = read(rt, text)
     assert reading.confidence >= 0.5
     assert (reading.place.name, reading.place.admin1) == (expected, county)
+
+
+def test_a_former_district_says_which_place_of_a_name(rt):
+    # Rukanga in Taita Taveta, Murang'a and Kirinyaga; "taita" is the former Taita District.
+    reading = read(rt, "Rukanga, taita: youths burnt 2 vehicles of the mining company")
+    assert (reading.place.name, reading.place.admin1) == ("Rukanga", "47")
+    chosen = next(e for e in reading.evidence if e["admin1"] == "47" and e["place"] == "Rukanga")
+    assert chosen["parts"]["context"] > 0.5
 
 
 def test_common_words_of_school_names_are_not_places(rt):

@@ -165,7 +165,8 @@ def _score(
                 continue
             parts = {
                 "match": quality,
-                "cue": _announced(mention),
+                # "fled to X", "raiders from X": announced, but not as where it happened.
+                "cue": 0.0 if mention.destination else _announced(mention),
                 "capital": 1.0 if mention.capitalised else 0.0,
                 "feature": FEATURE_PRIOR.get(
                     place.feature_code, CLASS_PRIOR.get(place.feature_class, 0.3)
@@ -215,7 +216,7 @@ def _support(item: Scored, scored: list[Scored]) -> float:
         if _overlaps(other.mention, item.mention) or other.place.id == item.place.id:
             continue
         if (
-            other.place.feature_code in ("ADM1", "ADM2")
+            other.place.feature_class == "A"
             and other.place.country == (item.place.country)
             and other.place.admin1 == item.place.admin1
         ):
