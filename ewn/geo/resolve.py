@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from ewn.geo.config import GeoConfig
 from ewn.geo.distance import km_fast as km
-from ewn.geo.extract import Mention, look_up, mentions
+from ewn.geo.extract import NAME_QUALITY, Mention, look_up, mentions
 from ewn.models import Place
 from ewn.store import places as store
 
@@ -210,10 +210,15 @@ def _announced(mention: Mention) -> float:
 
 
 def _support(item: Scored, scored: list[Scored]) -> float:
-    """How much other places named in the message agree with this candidate."""
+    """How much other places named in the message agree with this candidate. Words that
+    are part of a longer name ("Mau" of Mau Narok) name no other place."""
     best = 0.0
     for other in scored:
-        if _overlaps(other.mention, item.mention) or other.place.id == item.place.id:
+        if (
+            _overlaps(other.mention, item.mention)
+            or other.place.id == item.place.id
+            or _inside_a_name(other.mention, scored)
+        ):
             continue
         if (
             other.place.feature_class == "A"
@@ -232,6 +237,16 @@ def _support(item: Scored, scored: list[Scored]) -> float:
         ):
             best = max(best, 0.6 * other.parts["match"])
     return best
+
+
+def _inside_a_name(mention: Mention, scored: list[Scored]) -> bool:
+    return any(
+        s.mention.words > mention.words
+        and s.mention.first <= mention.first
+        and mention.last <= s.mention.last
+        and s.parts["match"] >= NAME_QUALITY
+        for s in scored
+    )
 
 
 def _overlaps(a: Mention, b: Mention) -> bool:
