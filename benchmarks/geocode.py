@@ -172,7 +172,16 @@ def evaluate(
                 )
                 near += distance <= 10
                 primary = next((a.area for a in areas if a.primary and a.area.level == 1), None)
-                area_ok += primary is not None and primary.code == truth_area(session, truth)
+                wanted = truth_area(session, truth)
+                area_ok += primary is not None and primary.code == wanted
+                if distance <= 10 and (primary is None or primary.code != wanted):
+                    failures.append(
+                        (
+                            message["id"],
+                            f"{truth['name']} in admin area "
+                            f"{primary.code if primary else None}, not {wanted}",
+                        )
+                    )
                 if distance > 10:
                     failures.append(
                         (
