@@ -116,6 +116,17 @@ def test_a_former_district_says_which_place_of_a_name(rt):
     assert chosen["parts"]["context"] > 0.5
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "اختطف مسلحون مجهولون رجلين بعد الظهر",  # "unknown": the consonants of Migori
+        "الشرطة يطرقون الأبواب ليلا",  # "they knock": the consonants of Turkana
+    ],
+)
+def test_arabic_words_that_only_share_consonants_with_a_name_are_not_places(rt, text):
+    assert read(rt, text).place is None
+
+
 def test_common_words_of_school_names_are_not_places(rt):
     # "shule ya msingi": a primary school; Mwingi is one letter away from msingi.
     assert place_name(rt, "wanafunzi wa shule ya msingi wamekimbia baada ya risasi") is None

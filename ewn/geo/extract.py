@@ -331,7 +331,10 @@ def _skeletons(session: Session, found: list[Mention]) -> int:
         for mention in by_skeleton[shape]:
             quality = _skeleton_quality(mention, joined)
             examined += 1
-            if len(shape) > 2 or quality >= FUZZY_ONE - 0.01:
+            # Consonants alone are weak evidence: enough after a cue ("في إيستلي"), but an
+            # ordinary word ("مجهولون", unknown: Migori) must sound like the name too.
+            announced = mention.cue or mention.header or mention.noun is not None
+            if quality >= FUZZY_ONE - 0.01 or (len(shape) > 2 and announced):
                 _add(mention, place_id, quality * MATCH.get(kind, 0.9), "skeleton")
     return examined
 
