@@ -60,6 +60,22 @@ def test_arabic_vowel_marks_and_prefixes_do_not_hide_a_term():
     assert "ABDUCTION_DETENTION" in released.categories
 
 
+@pytest.mark.parametrize(
+    ("text", "primary"),
+    [
+        ("women ask for patrols after last night's assault on a woman", "SEXUAL_VIOLENCE"),
+        ("Kakuma, ce soir : une femme a été agressée près du marché", "SEXUAL_VIOLENCE"),
+        ("residents held a vigil for the youth shot last night", "KILLING"),
+        ("matanga ya vijana wawili yanaendelea kijijini", "KILLING"),
+        # Refugees live in the camp; a clash among them is not a flight.
+        ("vurugu kati ya wakimbizi kwenye kisima, watu watatu wamejeruhiwa", "ARMED_ATTACK"),
+        ("wakimbizi wapya 300 wamewasili kambini usiku", "DISPLACEMENT"),
+    ],
+)
+def test_what_the_words_imply(text, primary):
+    assert classify(text, TAXONOMY).primary == primary
+
+
 def test_code_prefix_sets_the_primary_category():
     meaning = classify("K: 2 at Kipkelion this morning", TAXONOMY)
     assert meaning.primary == "KILLING" and meaning.code == "KILLING"
