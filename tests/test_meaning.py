@@ -70,6 +70,10 @@ def test_arabic_vowel_marks_and_prefixes_do_not_hide_a_term():
         # Refugees live in the camp; a clash among them is not a flight.
         ("vurugu kati ya wakimbizi kwenye kisima, watu watatu wamejeruhiwa", "ARMED_ATTACK"),
         ("wakimbizi wapya 300 wamewasili kambini usiku", "DISPLACEMENT"),
+        # A stem of killing must not end other verbs: "-shambuliwa" is attacked, not killed.
+        ("kituo cha polisi kilishambuliwa usiku, maafisa wawili wamejeruhiwa", "ARMED_ATTACK"),
+        ("وقتلوا رجلين عند البئر", "KILLING"),  # "and they killed": prefix and suffix
+        ("a trader was beaten to death by a mob", "KILLING"),
     ],
 )
 def test_what_the_words_imply(text, primary):
