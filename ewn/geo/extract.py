@@ -45,7 +45,7 @@ class Mention:
     has_common: bool = False
     # Three words that may be a misspelt name: "mukuru kwa njega" (but not "kambi ya moto").
     long_name: bool = False
-    # Where people went ("towards X") or came from ("raiders from X"), not where it happened.
+    # Where people went ("towards X") or came from ("kutoka X"), not where it happened.
     destination: bool = False
     cue_from: int | None = None  # where the cue before it starts
     # A place noun right after: "town" ("Molo town") or "county" ("Mandera county").
@@ -74,7 +74,7 @@ def find_cues(
                 end = position + len(cue)
                 ends = (
                     [end, end + 1]
-                    if end < len(tokens) and tokens[end].folded in (config.stopwords)
+                    if end < len(tokens) and tokens[end].folded in config.stopwords
                     else [end]
                 )
                 for after_cue in ends:
@@ -145,9 +145,9 @@ def mentions(text: str, config: GeoConfig) -> tuple[list[Token], list[Mention]]:
                         token.folded in config.stopwords or len(token.key) < 3 for token in words
                     )
                     or all(token.folded in config.common_words for token in words),
-                    # The longer cue says more: "fled from X" is where it happened,
-                    # "from X" is not; "I am in X" is not, "in X" is.
                     long_name=_long_name(words, config),
+                    # The longer cue says more: "wamekimbia kutoka X" is where it
+                    # happened, "kutoka X" is not; "I am in X" is not, "in X" is.
                     destination=first in destined and destined[first] <= cued.get(first, first),
                     cue_from=cued.get(first),
                     noun=_noun_after(tokens, last, config),

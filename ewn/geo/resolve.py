@@ -165,7 +165,7 @@ def _score(
                 continue
             parts = {
                 "match": quality,
-                # "fled to X", "raiders from X": announced, but not as where it happened.
+                # "fled to X", "came from X": announced, but not as where it happened.
                 "cue": 0.0 if mention.destination else _announced(mention),
                 "capital": 1.0 if mention.capitalised else 0.0,
                 "feature": FEATURE_PRIOR.get(
@@ -184,8 +184,9 @@ def _score(
             }
             scored.append(Scored(mention, place, 0.0, parts))
     scored = _strongest(scored)
+    inside = _inside_names(scored)
     for item in scored:
-        item.parts["context"] = _support(item, scored)
+        item.parts["context"] = _support(item, scored, inside)
         item.score = sum(WEIGHTS[name] * value for name, value in item.parts.items())
         if item.mention.common:
             item.score -= 0.15
@@ -209,7 +210,7 @@ def _announced(mention: Mention) -> float:
     return 0.5 if mention.first == 0 else 0.0
 
 
-def _support(item: Scored, scored: list[Scored]) -> float:
+def _support(item: Scored, scored: list[Scored], inside: set[int]) -> float:
     """How much other places named in the message agree with this candidate. Words that
     are part of a longer name ("Mau" of Mau Narok) name no other place."""
     best = 0.0
@@ -217,7 +218,7 @@ def _support(item: Scored, scored: list[Scored]) -> float:
         if (
             _overlaps(other.mention, item.mention)
             or other.place.id == item.place.id
-            or _inside_a_name(other.mention, scored)
+            or id(other.mention) in inside
         ):
             continue
         if (
@@ -239,14 +240,17 @@ def _support(item: Scored, scored: list[Scored]) -> float:
     return best
 
 
-def _inside_a_name(mention: Mention, scored: list[Scored]) -> bool:
-    return any(
-        s.mention.words > mention.words
-        and s.mention.first <= mention.first
-        and mention.last <= s.mention.last
-        and s.parts["match"] >= NAME_QUALITY
+def _inside_names(scored: list[Scored]) -> set[int]:
+    """The mentions (by id) whose words are part of a longer mention that is a name."""
+    names = {(s.mention.first, s.mention.last) for s in scored if s.parts["match"] >= NAME_QUALITY}
+    return {
+        id(s.mention)
         for s in scored
-    )
+        if any(
+            last - first > s.mention.words and first <= s.mention.first and s.mention.last <= last
+            for first, last in names
+        )
+    }
 
 
 def _overlaps(a: Mention, b: Mention) -> bool:
