@@ -98,9 +98,9 @@ def _area_of(session: Session, place: Place) -> int | None:
 
 
 def _guessed_places(session: Session, report: Report) -> list[Place]:
-    evidence = json.loads(report.location_evidence or "{}").get("candidates", [])
+    evidence = json.loads(report.location_evidence or "{}").get("candidates", [])[:GUESSES]
     found = [place_store.by_source_id(session, item["geonameid"]) for item in evidence]
-    places = [place for place in found[:GUESSES] if place is not None]
+    places = [place for place in found if place is not None]
     if places:
         return places
     monitor = session.get(Monitor, report.monitor_id) if report.monitor_id else None

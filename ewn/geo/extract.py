@@ -59,6 +59,11 @@ class Mention:
     def words(self) -> int:
         return self.last - self.first
 
+    @property
+    def announced(self) -> bool:
+        """Presented as a place: after a cue, in a heading, or before "town"/"county"."""
+        return self.cue or self.header or self.noun is not None
+
 
 def find_cues(
     tokens: list[Token], config: GeoConfig, cues: list[tuple[str, ...]] | None = None
@@ -173,8 +178,7 @@ def place_phrases(text: str, config: GeoConfig, limit: int = 3) -> list[str]:
     tokens, found = mentions(text, config)
     phrases = []
     for mention in sorted(found, key=lambda m: (-m.words, m.first)):
-        announced = mention.cue or mention.header or mention.noun is not None
-        if not announced or mention.common or mention.destination:
+        if not mention.announced or mention.common or mention.destination:
             continue
         words = tokens[mention.first : mention.last]
         if any(t.folded in config.common_words and not t.capitalised for t in words):
@@ -243,8 +247,7 @@ def name_words(text: str, config: GeoConfig) -> frozenset[str]:
         inside = mention.first > 0 and not any(
             mark in text[tokens[mention.first - 1].end : token.start] for mark in ".!?\n"
         )
-        announced = mention.cue or mention.header or mention.noun is not None
-        if len(token.key) >= 4 and (announced or (token.capitalised and inside)):
+        if len(token.key) >= 4 and (mention.announced or (token.capitalised and inside)):
             names.add(sound_key(token.key))
     return frozenset(names)
 
@@ -255,16 +258,14 @@ def _fuzzy_shape(mention: Mention) -> bool:
         return mention.long_name
     if mention.words > 2 or mention.common or (mention.words > 1 and mention.has_common):
         return False
-    announced = mention.cue or mention.header or mention.noun is not None
-    return len(mention.joined) >= MIN_FUZZY or (announced and len(mention.joined) >= 4)
+    return len(mention.joined) >= MIN_FUZZY or (mention.announced and len(mention.joined) >= 4)
 
 
 def _wants_fuzzy(mention: Mention) -> bool:
     """Misspellings are looked for in words not found as written, and also in words that
     are announced as places (a cue, a heading, "X town") even when some place has that
     exact name: "huko ngongo" may well be Ngong."""
-    announced = mention.cue or mention.header or mention.noun is not None
-    return not mention.candidates or announced
+    return not mention.candidates or mention.announced
 
 
 def _arabic(tokens: list[Token], mention: Mention) -> bool:
@@ -333,8 +334,7 @@ def _skeletons(session: Session, found: list[Mention]) -> int:
             examined += 1
             # Consonants alone are weak evidence: enough after a cue ("في إيستلي"), but an
             # ordinary word ("مجهولون", unknown: Migori) must sound like the name too.
-            announced = mention.cue or mention.header or mention.noun is not None
-            if quality >= FUZZY_ONE - 0.01 or (len(shape) > 2 and announced):
+            if quality >= FUZZY_ONE - 0.01 or (len(shape) > 2 and mention.announced):
                 _add(mention, place_id, quality * MATCH.get(kind, 0.9), "skeleton")
     return examined
 

@@ -1,10 +1,9 @@
 """Choose the place a message is about, with a confidence and an uncertainty radius.
 
-Each candidate place of each mention gets a score from how well the words match, whether a cue
-("near", "karibu na") or a capital letter announces a name, what kind of feature it is and how
-many people live there, how near it is to the monitor's home, and whether other places in the
-message agree with it (the county it is in, a neighbouring town). The confidence is lowered when
-another candidate far away scores almost as well: then EWN asks rather than guesses.
+Every candidate place of every mention is scored (ewn.geo.weigh); the strongest reading wins,
+with the more precise of two places that say the same ("githunguri kiambu", "X near Y"). The
+confidence is lowered when another candidate far away scores almost as well: then EWN asks
+rather than guesses.
 """
 
 from __future__ import annotations
@@ -16,75 +15,21 @@ from sqlalchemy.orm import Session
 
 from ewn.geo.config import GeoConfig
 from ewn.geo.distance import km_fast as km
-from ewn.geo.extract import NAME_QUALITY, Mention, look_up, mentions
+from ewn.geo.extract import Mention, look_up, mentions
+from ewn.geo.weigh import Scored, may_be_place, overlaps, score
 from ewn.models import Place
 from ewn.store import places as store
 
-FEATURE_PRIOR = {
-    "PPLC": 1.0,
-    "PPLA": 0.95,
-    "PPLA2": 0.9,
-    "PPLA3": 0.85,
-    "PPLA4": 0.85,
-    "PPL": 0.8,
-    "PPLX": 0.75,
-    "PPLL": 0.7,
-    "PPLS": 0.7,
-    "PPLF": 0.6,
-    "ADM1": 0.85,
-    "ADM2": 0.75,
-    "ADMD": 0.65,
-    "ADM3": 0.65,
-    "ADM4": 0.6,
-    "CMP": 0.8,
-    "MKT": 0.7,
-    "EST": 0.6,
-    "LCTY": 0.6,
-    "AREA": 0.55,
-}
-# Incidents happen in towns, villages, camps and markets, rarely in streams, schools or hotels.
-CLASS_PRIOR = {
-    "P": 0.75,
-    "A": 0.6,
-    "L": 0.5,
-    "S": 0.15,
-    "T": 0.15,
-    "V": 0.15,
-    "H": 0.1,
-    "R": 0.1,
-    "U": 0.05,
-}
-WEIGHTS = {
-    "match": 0.40,
-    "cue": 0.10,
-    "capital": 0.05,
-    "feature": 0.12,
-    "population": 0.08,
-    "home": 0.20,
-    "context": 0.15,
-}
 LENGTH_BONUS = 0.12
 FIRST_BONUS = 0.04
 # The score at which a reading is as likely right as wrong (tuned on the tune half).
 CONFIDENCE_MIDPOINT = 0.45
 # A rival this far below the best reading no longer makes it doubtful.
 RIVAL_MARGIN = 0.15
-DESTINATION_PENALTY = 0.12
-COUNTY_NOUN = 0.10
 ADMIN_CODES = ("ADM1", "ADM2")
-MAX_CANDIDATES = 12
 FAR_KM = 50.0
 NEAR_KM = 30.0  # a place this close may be named to say where another one is
 QUALIFIED_SHARE = 0.6
-HOME_SCALE_KM = 40.0
-
-
-@dataclass
-class Scored:
-    mention: Mention
-    place: Place
-    score: float
-    parts: dict[str, float]
 
 
 @dataclass
@@ -113,11 +58,11 @@ def read_place(
     if not found:
         return reading
     reading.examined = look_up(session, tokens, found)
-    found = [m for m in found if m.candidates and _may_be_place(m)]
+    found = [m for m in found if m.candidates and may_be_place(m)]
     if not found:
         return reading
     places = store.places_by_id(session, {pid for m in found for pid in m.candidates})
-    scored = _score(found, places, home, countries)
+    scored = score(found, places, home, countries)
     chosen = _choose(scored)
     if chosen is None:
         return reading
@@ -134,129 +79,6 @@ def read_place(
     return reading
 
 
-def _strongest(scored: list[Scored]) -> list[Scored]:
-    """The best few candidates of each mention on everything but context: a name shared by
-    a hundred places costs no more than one shared by a dozen."""
-    by_mention: dict[int, list[Scored]] = {}
-    for item in scored:
-        item.score = sum(WEIGHTS[name] * value for name, value in item.parts.items())
-        by_mention.setdefault(id(item.mention), []).append(item)
-    kept = []
-    for items in by_mention.values():
-        kept += sorted(items, key=lambda item: -item.score)[:MAX_CANDIDATES]
-    return kept
-
-
-def _may_be_place(mention: Mention) -> bool:
-    """A common word ("soko", "bahati") is a place only when written and announced as one,
-    or set apart as the heading of the message ("kiboko makueni: herders shot...")."""
-    announced = mention.cue or mention.header or mention.noun is not None
-    return not mention.common or mention.header or (announced and mention.capitalised)
-
-
-def _score(
-    found: list[Mention], places: dict[int, Place], home: Place | None, countries: tuple[str, ...]
-) -> list[Scored]:
-    scored = []
-    for mention in found:
-        for place_id, quality in mention.candidates.items():
-            place = places.get(place_id)
-            if place is None:
-                continue
-            parts = {
-                "match": quality,
-                # "fled to X", "came from X": announced, but not as where it happened.
-                "cue": 0.0 if mention.destination else _announced(mention),
-                "capital": 1.0 if mention.capitalised else 0.0,
-                "feature": FEATURE_PRIOR.get(
-                    place.feature_code, CLASS_PRIOR.get(place.feature_class, 0.3)
-                ),
-                "population": min(1.0, math.log10(place.population + 1) / 6),
-                "home": (
-                    math.exp(
-                        -km(home.latitude, home.longitude, place.latitude, place.longitude)
-                        / HOME_SCALE_KM
-                    )
-                    if home
-                    else 0.35
-                ),
-                "context": 0.0,
-            }
-            scored.append(Scored(mention, place, 0.0, parts))
-    scored = _strongest(scored)
-    inside = _inside_names(scored)
-    for item in scored:
-        item.parts["context"] = _support(item, scored, inside)
-        item.score = sum(WEIGHTS[name] * value for name, value in item.parts.items())
-        if item.mention.common:
-            item.score -= 0.15
-        if not _announced(item.mention) and not item.mention.capitalised:
-            item.score -= 0.05
-        if item.mention.destination:
-            item.score -= DESTINATION_PENALTY
-        if item.mention.noun == "county":
-            item.score += (
-                COUNTY_NOUN if item.place.feature_code in ("ADM1", "ADM2") else (-COUNTY_NOUN)
-            )
-        if countries and item.place.country not in countries:
-            item.score *= 0.5
-    return scored
-
-
-def _announced(mention: Mention) -> float:
-    """How clearly the words are presented as a place."""
-    if mention.cue or mention.header or mention.noun is not None:
-        return 1.0
-    return 0.5 if mention.first == 0 else 0.0
-
-
-def _support(item: Scored, scored: list[Scored], inside: set[int]) -> float:
-    """How much other places named in the message agree with this candidate. Words that
-    are part of a longer name ("Mau" of Mau Narok) name no other place."""
-    best = 0.0
-    for other in scored:
-        if (
-            _overlaps(other.mention, item.mention)
-            or other.place.id == item.place.id
-            or id(other.mention) in inside
-        ):
-            continue
-        if (
-            other.place.feature_class == "A"
-            and other.place.country == (item.place.country)
-            and other.place.admin1 == item.place.admin1
-        ):
-            best = max(best, 1.0 * other.parts["match"])
-        elif (
-            km(
-                item.place.latitude,
-                item.place.longitude,
-                other.place.latitude,
-                other.place.longitude,
-            )
-            < 30
-        ):
-            best = max(best, 0.6 * other.parts["match"])
-    return best
-
-
-def _inside_names(scored: list[Scored]) -> set[int]:
-    """The mentions (by id) whose words are part of a longer mention that is a name."""
-    names = {(s.mention.first, s.mention.last) for s in scored if s.parts["match"] >= NAME_QUALITY}
-    return {
-        id(s.mention)
-        for s in scored
-        if any(
-            last - first > s.mention.words and first <= s.mention.first and s.mention.last <= last
-            for first, last in names
-        )
-    }
-
-
-def _overlaps(a: Mention, b: Mention) -> bool:
-    return a.first < b.last and b.first < a.last
-
-
 def _choose(scored: list[Scored]) -> tuple[Scored, Scored | None] | None:
     if not scored:
         return None
@@ -267,7 +89,7 @@ def _choose(scored: list[Scored]) -> tuple[Scored, Scored | None] | None:
     taken: list[Mention] = []
     picks: list[Scored] = []
     for item in ranked:
-        if item.mention in taken or any(_overlaps(item.mention, other) for other in taken):
+        if item.mention in taken or any(overlaps(item.mention, other) for other in taken):
             continue
         taken.append(item.mention)
         picks.append(item)
