@@ -61,6 +61,8 @@ from ewn.worker import Worker
 LABELLED = ROOT / "tests" / "fixtures" / "incidents" / "labelled_reports.jsonl"
 # Written later, for tuning only (the held-out half of the labelled set stays unseen).
 EXTRA = ROOT / "tests" / "fixtures" / "incidents" / "extra_reports.jsonl"
+THIRD = ROOT / "tests" / "fixtures" / "incidents" / "third_reports.jsonl"
+SOURCES = {"test": LABELLED, "tune": LABELLED, "extra": EXTRA, "third": THIRD}
 KENYA = ROOT.parent / "shared" / "data" / "geonames" / "KE.txt"
 FIGURE_EIGHT = ROOT.parent / "shared" / "data" / "figure-eight-disaster-messages"
 TARGETS = {
@@ -166,7 +168,7 @@ def replay(app, rt, entries: list[dict]) -> dict[str, list[int]]:
 
 
 def evaluate_labelled(split: str) -> dict:
-    source = EXTRA if split == "extra" else LABELLED
+    source = SOURCES[split]
     entries = [json.loads(line) for line in source.read_text(encoding="utf-8").splitlines() if line]
     chosen = [e for e in entries if e["split"] == split]
     with tempfile.TemporaryDirectory() as workdir:
@@ -601,8 +603,9 @@ def main() -> int:
     parser.add_argument(
         "--split",
         default="test",
-        choices=["test", "tune", "extra"],
-        help="extra: a second tuning set, tests/fixtures/incidents/extra_reports.jsonl",
+        choices=list(SOURCES),
+        help="extra, third: further tuning sets, tests/fixtures/incidents/extra_reports.jsonl "
+        "and third_reports.jsonl",
     )
     parser.add_argument("--large", type=int, default=1_000_000)
     parser.add_argument(

@@ -96,6 +96,30 @@ def test_different_events_same_town_same_day_stay_apart(client, rt):
     assert len(incidents(rt)) == 2
 
 
+@pytest.mark.parametrize(
+    ("second", "count"),
+    [
+        ("A trader was beaten by a gang in Molo 2 hrs ago", 1),
+        ("Separate from the matatu attack: a trader was beaten by a gang in Molo 2 hrs ago", 2),
+        ("Mfanyabiashara amepigwa na genge Molo masaa 2 yaliyopita. Hii si ile ya matatu", 2),
+    ],
+)
+def test_a_report_that_says_it_is_another_event_stays_apart(client, rt, second, count):
+    """Same town, same day, hours apart: what the monitor says about it decides."""
+    enrol(rt, "+254711000001")
+    enrol(rt, "+254711000002")
+    send(client, "Gunmen attacked a matatu at Molo 11 hours ago, 3 hurt", "+254711000001")
+    send(client, second, "+254711000002")
+    drain(rt)
+    assert len(incidents(rt)) == count
+    with rt.db.session() as session:
+        decision = session.scalars(
+            select(IncidentDecision).order_by(IncidentDecision.id.desc())
+        ).first()
+    assert decision.action == ("joined" if count == 1 else "created")
+    assert ("separate" in decision.scores) == (count == 2)
+
+
 def test_multi_message_account_is_one_report(client, rt):
     enrol(rt, "+254711000001")
     send(
@@ -383,7 +407,7 @@ def test_words_shared_by_many_incidents_of_the_day_do_not_find_candidates(rt):
 
 
 def test_an_unlocated_report_joins_through_a_reading_of_its_ambiguous_place(client, rt):
-    """"Kalalani" names a place 3 km from Mariakani (across a county border) and another
+    """ "Kalalani" names a place 3 km from Mariakani (across a county border) and another
     250 km away, so the report stays unlocated; the reading near the incident counts."""
     enrol(rt, "+254711000001")
     enrol(rt, "+254711000002")

@@ -205,6 +205,16 @@ def local(day: int, hour: int, minute: int = 0) -> datetime:
         ("saa nane usiku walivamia", local(2, 1), local(2, 3)),
         ("since 8am the road is blocked", local(1, 8), local(2, 6, 40)),
         ("hali ni tete sasa hivi", local(2, 5, 40), local(2, 6, 40)),
+        ("raiders struck at dawn", local(2, 3), local(2, 6, 40)),
+        ("wamevamia alfajiri", local(2, 3), local(2, 6, 40)),
+        ("shots between 9 and 11pm", local(1, 21), local(1, 23, 30)),
+        ("clash 10-11pm", local(1, 22), local(1, 23, 30)),
+        ("shot dead around 7:30pm yesterday", local(1, 18, 30), local(1, 20, 30)),
+        ("gunfire ~4am, houses burnt", local(2, 3), local(2, 5)),
+        ("des tirs vers 20h", local(1, 19), local(1, 21)),
+        ("raiders wamekuja saa kumi na mbili asubuhi", local(2, 5), local(2, 6, 40)),
+        ("calm this morning after last night's shooting", local(1, 18), local(2, 6, 40)),
+        ("ubakaji wa usiku", local(1, 18), local(2, 6)),
     ],
 )
 def test_event_time_phrases(text, start, end):
@@ -217,6 +227,43 @@ def test_nothing_said_means_the_received_time_widened():
     when = read_event_time("men with guns are gathering", RECEIVED, "Africa/Nairobi")
     assert when.source == "received" and when.end == RECEIVED
     assert when.start == RECEIVED - timedelta(hours=12)
+
+
+def test_a_count_is_not_a_clock_time():
+    """ "about 15 youths" is how many, not 3 pm."""
+    when = read_event_time("about 15 youths with machetes attacked", RECEIVED, "Africa/Nairobi")
+    assert when.source == "received"
+
+
+@pytest.mark.parametrize(
+    ("text", "primary", "elsewhere"),
+    [
+        (
+            "Separate from the morning ambush: teachers in Kapedo were threatened this afternoon",
+            "THREAT_INTIMIDATION",
+            "ARMED_ATTACK",
+        ),
+        (
+            "Clash at the water point, 3 hurt. Different from the morning rape case.",
+            "ARMED_ATTACK",
+            "SEXUAL_VIOLENCE",
+        ),
+        (
+            "Une femme agressée sexuellement ce soir. Rien à voir avec la fusillade de ce matin",
+            "SEXUAL_VIOLENCE",
+            "ARMED_ATTACK",
+        ),
+        ("خطف مسلحون رجلين. هذه حادثة مختلفة عن القتل صباحاً", "ABDUCTION_DETENTION", "KILLING"),
+    ],
+)
+def test_what_a_report_says_of_another_event_is_not_its_own(text, primary, elsewhere):
+    meaning = classify(text, TAXONOMY)
+    assert meaning.separate
+    assert meaning.primary == primary and elsewhere not in meaning.categories
+    assert any(term["other_event"] for term in meaning.evidence()["terms"])
+    # Nor are its times: "the morning ambush" is not when the threats were made.
+    own = read_event_time(meaning.own_text(text), RECEIVED, "Africa/Nairobi")
+    assert "morning" not in (own.phrase or "") and "matin" not in (own.phrase or "")
 
 
 def test_time_zone_of_the_deployment_is_used():

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from ewn.dedup import coordination
 from ewn.escalation import engine as escalation
+from ewn.meaning.classify import own_text
 from ewn.models import Incident, MonitorIdentity, Report, utcnow
 from ewn.store import incidents as store
 from ewn.triage import priority
@@ -20,13 +21,17 @@ UNVERIFIED_WEIGHT = 0.3
 
 
 def sample_texts(session: Session, incident: Incident, limit: int) -> list[str]:
-    """The texts of the incident's first and latest reports (what a new one is compared to)."""
-    query = select(Report.id, Report.text).where(Report.incident_id == incident.id)
+    """The texts of the incident's first and latest reports (what a new one is compared to),
+    without what they say of other events."""
+    query = select(Report.id, Report.text, Report.classification_evidence).where(
+        Report.incident_id == incident.id
+    )
     latest = session.execute(query.order_by(Report.id.desc()).limit(limit)).all()
     if len(latest) == limit:  # maybe more: the first two and the latest
         first = session.execute(query.order_by(Report.id).limit(2)).all()
         latest = first + latest[: limit - 2]
-    return [text for _, text in sorted(dict(latest).items())]
+    chosen = {id_: own_text(text, evidence) for id_, text, evidence in latest}
+    return [text for _, text in sorted(chosen.items())]
 
 
 def refresh(session: Session, rt, incident: Incident) -> None:

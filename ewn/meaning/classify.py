@@ -17,7 +17,7 @@ from ewn.meaning.taxonomy import Taxonomy, Term
 from ewn.text import WORD, fold, wildcard_matches
 
 _CODE = re.compile(r"^\s*([A-Za-z]{1,3})\s*[:.\-–]\s*\S")
-_CLAUSE = re.compile(r"[.;!?\n،؛]|,\s")
+_CLAUSE = re.compile(r"[.;!?\n،؛]|,\s|:(?!\d)")
 _ARABIC = re.compile(r"[\u0600-\u06ff]")
 NEGATION_REACH = 5
 NUMBER_REACH = 4
@@ -103,6 +103,8 @@ class Match:
     term: str
     words: str
     negated: bool
+    # After "separate from" in the same clause: the term tells of the other event.
+    other_event: bool = False
 
 
 @dataclass
@@ -114,16 +116,41 @@ class Understanding:
     not_incident: bool = False
     code: str | None = None
     matches: list[Match] = field(default_factory=list)
+    # The words by which the report says it tells of another event ("separate from..."),
+    # and where the clause about that other event is in the text.
+    separate: str | None = None
+    other_event: tuple[int, int] | None = None
 
     def evidence(self) -> dict:
         return {
             "code": self.code,
             "terms": [
-                {"category": m.category, "term": m.term, "words": m.words, "negated": m.negated}
+                {
+                    "category": m.category,
+                    "term": m.term,
+                    "words": m.words,
+                    "negated": m.negated,
+                    "other_event": m.other_event,
+                }
                 for m in self.matches
             ],
             "victims": self.victims,
+            "separate": self.separate,
+            "other_event": list(self.other_event) if self.other_event else None,
         }
+
+    def own_text(self, text: str) -> str:
+        return own_text(text, self.evidence())
+
+
+def own_text(text: str, evidence: dict | None) -> str:
+    """The text without its clause about another event ("...separate from the morning
+    ambush"): neither its times nor its words are this report's."""
+    span = (evidence or {}).get("other_event")
+    if not span:
+        return text
+    start, end = span
+    return text[:start] + " " * (end - start) + text[end:]
 
 
 def _words(text: str) -> list[tuple[str, int, int]]:
@@ -175,15 +202,30 @@ def classify(
             )
         ]
     )
+    separate = _phrase(folded, taxonomy.separate)
+    if separate is not None:
+        begin = words[separate[0]][1]
+        result.separate = text[begin : words[separate[1] - 1][2]]
+        after = _CLAUSE.search(text, words[separate[1] - 1][2])
+        result.other_event = (begin, after.start() if after else len(text))
     victims = []
     for start, end, term in found:
         negated = _negated(folded, clauses, start, taxonomy)
-        result.matches.append(
-            Match(term.category, term.written, text[words[start][1] : words[end - 1][2]], negated)
+        other = separate is not None and (
+            start >= separate[1] and clauses[start] == clauses[separate[0]]
         )
-        if not negated and term.category in VICTIM_CATEGORIES:
+        result.matches.append(
+            Match(
+                term.category,
+                term.written,
+                text[words[start][1] : words[end - 1][2]],
+                negated,
+                other,
+            )
+        )
+        if not negated and not other and term.category in VICTIM_CATEGORIES:
             victims += _numbers_near(folded, clauses, start, end)
-    counted = [m.category for m in result.matches if not m.negated]
+    counted = [m.category for m in result.matches if not (m.negated or m.other_event)]
     ordered = sorted(set(counted), key=lambda c: (-taxonomy.severity(c), -counted.count(c), c))
     if result.code and result.code not in ordered:
         ordered.insert(0, result.code)
@@ -307,8 +349,16 @@ def _noise(folded: list[str], text: str, taxonomy: Taxonomy) -> bool:
     thanks, airtime, a new number, "all quiet")."""
     if len(folded) <= SHORT_WITHOUT_TERMS:
         return True
-    for phrase in taxonomy.not_incident:
-        size = len(phrase)
-        if any(tuple(folded[i : i + size]) == phrase for i in range(len(folded) - size + 1)):
-            return True
+    if _phrase(folded, taxonomy.not_incident) is not None:
+        return True
     return text.strip().endswith(("?", "؟"))
+
+
+def _phrase(folded: list[str], phrases: list[tuple[str, ...]]) -> tuple[int, int] | None:
+    """Where the first of the phrases (longest first) is in the words, if anywhere."""
+    for phrase in phrases:
+        size = len(phrase)
+        for start in range(len(folded) - size + 1):
+            if tuple(folded[start : start + size]) == phrase:
+                return start, start + size
+    return None

@@ -18,15 +18,25 @@ from ewn.meaning.classify import NUMBER_WORDS
 from ewn.text import WORD_PATTERN, fold
 
 DEFAULT_LOOKBACK = timedelta(hours=12)
-_WORD = re.compile(WORD_PATTERN + r"|\d+[:.h]\d+")
+# Clock times first: "7:30pm" is one word, not "7" and "30pm".
+_WORD = re.compile(r"\d{1,2}[:.h]\d{2}(?:am|pm|h)?|" + WORD_PATTERN)
+_POSSESSIVE = re.compile(r"['’]s$")
+# A written clock time that needs no "at" in front: 4pm, 20:30, 7.30am, 20h, 20h30.
+_CLOCK = re.compile(r"\d{1,2}(?:[:.h]\d{2})?(?:am|pm)|\d{1,2}[:h]\d{2}h?|\d{1,2}h")
 
 # Parts of a day, local clock hours.
 NIGHT = (18, 30)  # 18:00 to 06:00 the next day
-MORNING, AFTERNOON, EVENING = (5, 12), (12, 17), (17, 24)
+MORNING, AFTERNOON, EVENING = (5, 12), (12, 17), (16, 24)
+DAWN = (3, 7)
+PHRASES_SPAN = timedelta(hours=36)  # two phrases further apart tell of two events
 
 # Phrases (folded words) → (days back, part of day); part None is the whole day, "now" the
 # last hour, "today" midnight to now.
 PHRASES: dict[tuple[str, ...], tuple[int, object]] = {}
+
+
+def _folded(words: str) -> set[str]:
+    return {fold(word) for word in words.split("|")}
 
 
 def _add(phrases: str, days: int, part) -> None:
@@ -40,13 +50,25 @@ _add(
     1,
     NIGHT,
 )
+_add("overnight|night|usiku|usiku huu|la nuit|pendant la nuit|ليلا|في الليل", 0, NIGHT)
 _add("yesterday|jana|hier|أمس|امس|البارحة", 1, None)
 _add("yesterday morning|jana asubuhi|hier matin|صباح أمس", 1, MORNING)
 _add("yesterday afternoon|jana mchana|hier après-midi|ظهر أمس", 1, AFTERNOON)
 _add("yesterday evening|jana jioni|hier au soir", 1, EVENING)
 _add("day before yesterday|the day before yesterday|juzi|avant-hier|أول أمس|اول امس", 2, None)
+_add(
+    "dawn|at dawn|early morning|early this morning|alfajiri|leo alfajiri|alfajiri ya leo|"
+    "à l'aube|ce matin à l'aube|l'aube|فجر|الفجر|فجر اليوم",
+    0,
+    DAWN,
+)
+_add("yesterday at dawn|jana alfajiri|alfajiri ya jana|hier à l'aube|فجر أمس", 1, DAWN)
 _add("this morning|leo asubuhi|asubuhi ya leo|asubuhi|ce matin|هذا الصباح|صباح اليوم", 0, MORNING)
-_add("this afternoon|leo mchana|mchana wa leo|mchana|cet après-midi|بعد ظهر اليوم", 0, AFTERNOON)
+_add(
+    "this afternoon|leo mchana|mchana wa leo|mchana|cet après-midi|بعد ظهر اليوم|بعد الظهر|ظهرا",
+    0,
+    AFTERNOON,
+)
 _add("this evening|tonight|leo jioni|jioni|ce soir|هذا المساء|الليلة", 0, EVENING)
 _add("today|leo|aujourd'hui|اليوم", 0, "today")
 _add(
@@ -100,6 +122,14 @@ MINUTES_WORDS = {"minutes", "minute", "mins", "min", "dakika", "دقائق", "د
 DAYS_WORDS = {"days", "day", "siku", "jours", "jour", "أيام", "ايام", "يوم"}
 AGO_WORDS = {"ago", "zilizopita", "yaliyopita", "iliyopita", "zilizopit", "il", "قبل"}
 SINCE_WORDS = {"since", "tangu", "depuis", "منذ"}
+# What may follow a bare number for it to be a clock time: "at 8 last night", "around 10."
+# ("about 15 youths" is not a time).
+TIME_WORDS = _folded(
+    "am|pm|o'clock|oclock|hrs|h|this|last|yesterday|today|tonight|in|morning|evening|night|"
+    "asubuhi|mchana|jioni|usiku|alfajiri|leo|jana|du|ce|hier|صباحا|مساء|ليلا"
+)
+# "between 9 and 11pm", "10-11pm", "entre 20h et 22h".
+RANGE_WORDS = _folded("and|to|till|until|na|hadi|mpaka|et|à|au|و|الى")
 SWAHILI_PARTS = {"asubuhi": "am", "mchana": "pm", "jioni": "pm", "usiku": "night", "alfajiri": "am"}
 
 
@@ -114,7 +144,8 @@ class EventTime:
 def read_event_time(text: str, received_at: datetime, timezone: str) -> EventTime:
     zone = ZoneInfo(timezone)
     local = received_at.astimezone(zone)
-    words = [fold(word) for word in _WORD.findall(text)]
+    # "last night's attack" reads as "last night".
+    words = [_POSSESSIVE.sub("", fold(word)) for word in _WORD.findall(text)]
     for reader in (_ago, _since, _clock, _phrase, _weekday):
         found = reader(words, local)
         if found is not None:
@@ -132,30 +163,43 @@ def _at(day: datetime, hour: float) -> datetime:
 
 
 def _phrase(words: list[str], local: datetime):
+    """The range of the day phrases; when two are said ("calm this morning after last night's
+    shooting"), the range covers both."""
+    found, used = [], set()
     for size in (4, 3, 2, 1):
         for index in range(len(words) - size + 1):
             key = tuple(words[index : index + size])
-            if key not in PHRASES:
-                continue
-            days, part = PHRASES[key]
-            day = local - timedelta(days=days)
-            phrase = " ".join(key)
-            if part == "now":
-                return local - timedelta(hours=1), local, phrase
-            if part == "today":
-                return _at(local, 0), local, phrase
-            if part == "week":
-                return _at(local - timedelta(days=7), 0), _at(local, 0), phrase
-            if part is None:
-                return _at(day, 0), _at(day, 24), phrase
-            first, last = part
-            if part == NIGHT and days == 0:
-                day = local - timedelta(days=1)
-            if part == NIGHT and days == 1 and local.hour >= 18:
-                # "last night" said in the evening is still the night before.
-                day = local - timedelta(days=1)
-            return _at(day, first), _at(day, last), phrase
-    return None
+            if key in PHRASES and not used & set(range(index, index + size)):
+                used |= set(range(index, index + size))
+                found.append((index, _phrase_range(PHRASES[key], local), " ".join(key)))
+    if not found:
+        return None
+    found.sort(key=lambda item: item[0])
+    start, end = found[0][1]
+    for _, (first, last), _ in found[1:]:
+        if max(end, last) - min(start, first) <= PHRASES_SPAN:
+            start, end = min(start, first), max(end, last)
+    return start, end, " ".join(phrase for _, _, phrase in found)
+
+
+def _phrase_range(meaning: tuple[int, object], local: datetime) -> tuple[datetime, datetime]:
+    days, part = meaning
+    day = local - timedelta(days=days)
+    if part == "now":
+        return local - timedelta(hours=1), local
+    if part == "today":
+        return _at(local, 0), local
+    if part == "week":
+        return _at(local - timedelta(days=7), 0), _at(local, 0)
+    if part is None:
+        return _at(day, 0), _at(day, 24)
+    first, last = part
+    if part == NIGHT and days == 0 and local.hour < 18:
+        day = local - timedelta(days=1)  # "overnight" said in the day: the night just past
+    if part == NIGHT and days == 1 and local.hour >= 18:
+        # "last night" said in the evening is still the night before.
+        day = local - timedelta(days=1)
+    return _at(day, first), _at(day, last)
 
 
 def _number(word: str) -> int | None:
@@ -196,17 +240,19 @@ def _ago(words: list[str], local: datetime):
 
 
 def _hour_after(words: list[str], index: int) -> tuple[float, str] | None:
-    """A clock time written at words[index]: 8, 8am, 8pm, 20:30, 8h, "saa nane usiku"."""
+    """A clock time written at words[index]: 8am, 8pm, 20:30, 8h, "saa nane usiku", or a
+    bare 8 when a time word follows ("at 8 last night"; "about 15 youths" is no time)."""
     word = words[index]
     if words[index - 1 : index] == ["saa"] or word == "saa":
         return _swahili_hour(words, index if word != "saa" else index + 1)
     match = re.fullmatch(r"(\d{1,2})(?:[:.h](\d{2}))?(am|pm|h)?", word)
     if not match:
         return None
+    after = words[index + 1] if index + 1 < len(words) else None
+    if not match.group(2) and not match.group(3) and after is not None and after not in TIME_WORDS:
+        return None
     hour = int(match.group(1)) + int(match.group(2) or 0) / 60
-    suffix = match.group(3) or (
-        words[index + 1] if index + 1 < len(words) and words[index + 1] in ("am", "pm") else ""
-    )
+    suffix = match.group(3) or (after if after in ("am", "pm") else "")
     if hour > 24:
         return None
     if suffix == "pm" and hour < 12:
@@ -219,6 +265,8 @@ def _swahili_hour(words: list[str], index: int) -> tuple[float, str] | None:
     if index >= len(words):
         return None
     count = _number(words[index])
+    if count == 10 and words[index + 1 : index + 2] == ["na"] and index + 2 < len(words):
+        count += _number(words[index + 2]) or 0  # kumi na mbili: twelve
     if not count or count > 12:
         return None
     hour = (count + 6) % 12
@@ -248,21 +296,49 @@ def _since(words: list[str], local: datetime):
 
 
 def _clock(words: list[str], local: datetime):
+    """ "at 8pm", "around 10 last night", "saa tatu asubuhi", "vers 20h", a written time
+    anywhere ("~4pm", "20:30"), or a range ("between 9 and 11pm", "10-11pm")."""
+    found, at = None, None
     for index, word in enumerate(words):
-        if word not in ("at", "around", "about", "saa", "a", "vers", "à", "الساعة"):
-            continue
-        if word == "saa":
-            found = _swahili_hour(words, index + 1)
-        elif index + 1 < len(words):
-            found = _hour_after(words, index + 1)
-        else:
-            found = None
+        if word in ("at", "around", "about", "saa", "a", "vers", "الساعة"):
+            found = (
+                _swahili_hour(words, index + 1)
+                if word == "saa"
+                else _hour_after(words, index + 1)
+                if index + 1 < len(words)
+                else None
+            )
+            at = index + 1
+        elif _CLOCK.fullmatch(word):
+            found, at = _hour_after(words, index), index
         if found:
-            hour, written = found
-            moment = _at(local, hour)
-            if moment > local + timedelta(minutes=30):
-                moment -= timedelta(days=1)
-            return moment - timedelta(hours=1), moment + timedelta(hours=1), written
+            break
+    if not found:
+        return None
+    hour, written = found
+    first = _range_start(words, at, hour)
+    back = next((PHRASES[(w,)][0] for w in words if PHRASES.get((w,), (0, 0))[1] is None), 0)
+    day = local - timedelta(days=back) if back and hour >= 6 else local
+    moment = _at(day, hour)
+    if moment > local + timedelta(minutes=30):
+        moment -= timedelta(days=1)
+    if first is None:
+        return moment - timedelta(hours=1), moment + timedelta(hours=1), written
+    return moment - timedelta(hours=hour - first), moment + timedelta(minutes=30), written
+
+
+def _range_start(words: list[str], index: int, hour: float) -> float | None:
+    """The first hour of "9 and 11pm" or "10-11pm" (the dash is not a word)."""
+    for before in (index - 1, index - 2):
+        if before < 0 or (before == index - 2 and words[index - 1] not in RANGE_WORDS):
+            continue
+        match = re.fullmatch(r"(\d{1,2})(?:[:.h](\d{2}))?", words[before])
+        if match:
+            first = int(match.group(1)) + int(match.group(2) or 0) / 60
+            if hour >= 12 and first < 12:
+                first += 12
+            if 0 < hour - first <= 6:
+                return first
     return None
 
 

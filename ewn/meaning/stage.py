@@ -38,8 +38,8 @@ def pipeline_priority(text: str, taxonomy) -> int:
 
 def understand_report(report: Report, rt, place_names=()) -> None:
     """Read categories and event time from the report's text; staff decisions stay."""
+    meaning = classify(report.text, rt.taxonomy, place_names)
     if report.classification_source != "staff":
-        meaning = classify(report.text, rt.taxonomy, place_names)
         report.categories = meaning.categories
         report.primary_category = meaning.primary
         report.severity = meaning.severity
@@ -49,7 +49,7 @@ def understand_report(report: Report, rt, place_names=()) -> None:
         report.classification_source = "auto"
     if report.event_time_source != "staff":
         zone = report.timezone or rt.settings.deployment.default_timezone
-        when = read_event_time(report.text, report.received_at, zone)
+        when = read_event_time(meaning.own_text(report.text), report.received_at, zone)
         report.event_start, report.event_end = when.start, when.end
         report.event_time_source, report.event_time_phrase = when.source, when.phrase
     report.understood_at = utcnow()

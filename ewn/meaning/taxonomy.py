@@ -10,6 +10,7 @@ from ewn.settings import SUPPORTED_LANGUAGES
 from ewn.text import fold, wildcard
 
 CATEGORY_KEYS = ("code", "severity", "risk_factors", "names", "terms")
+PHRASE_SECTIONS = ("negations", "not_incident", "separate")
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,8 @@ class Taxonomy:
     prefix_terms: list[Term] = field(default_factory=list)
     negations: list[tuple[str, ...]] = field(default_factory=list)
     not_incident: list[tuple[str, ...]] = field(default_factory=list)
+    # "separate from the morning attack": the report tells of another event.
+    separate: list[tuple[str, ...]] = field(default_factory=list)
 
     def severity(self, category: str) -> int:
         return self.categories[category].severity if category in self.categories else 2
@@ -64,17 +67,17 @@ class Taxonomy:
         if not isinstance(document, dict) or not isinstance(document.get("categories"), dict):
             raise ConfigError(source, None, "categories", "expected a mapping of categories")
         for key in document:
-            if key not in ("categories", "negations", "not_incident"):
+            if key != "categories" and key not in PHRASE_SECTIONS:
                 raise ConfigError(
                     source,
                     line_of(document, key),
                     key,
-                    unknown_key_problem(key, ["categories", "negations", "not_incident"]),
+                    unknown_key_problem(key, ["categories", *PHRASE_SECTIONS]),
                 )
         taxonomy = cls()
         for name, body in document["categories"].items():
             _category(taxonomy, name, body, line_of(document["categories"], name), source)
-        for section in ("negations", "not_incident"):
+        for section in PHRASE_SECTIONS:
             phrases = []
             for _language, words in words_by_language(document.get(section, {}), section, source):
                 phrases += [tuple(fold(str(word)).split()) for word in words if fold(str(word))]
