@@ -38,6 +38,21 @@ def test_categories_and_victims(text, primary, victims):
 
 
 @pytest.mark.parametrize(
+    ("text", "primary"),
+    [
+        ("Tahadhari: polisi wamepanga kuvamia Kondele usiku wa leo", "RUMOR_UNVERIFIED"),
+        ("shambulio la Molo ni uvumi", "RUMOR_UNVERIFIED"),  # "ni" is "is", not "nor"
+        ("Nginyang kuna watu wameuawa asubuhi? tumesikia hivyo", "RUMOR_UNVERIFIED"),
+        # Hearsay about something else, in another sentence, leaves the killing a killing.
+        ("A mob beat a thief to death. Some people say he was a robber", "KILLING"),
+        ("Mwili umepatikana shambani. Wanakijiji wanasema alikuwa mchawi", "KILLING"),
+    ],
+)
+def test_a_claim_is_a_rumour_when_it_is_doubted_where_it_is_said(text, primary):
+    assert classify(text, TAXONOMY).primary == primary
+
+
+@pytest.mark.parametrize(
     "text",
     [
         "fire at the market, no one was hurt or killed",

@@ -18,6 +18,7 @@ from ewn.text import WORD, fold, wildcard_matches
 
 _CODE = re.compile(r"^\s*([A-Za-z]{1,3})\s*[:.\-–]\s*\S")
 _CLAUSE = re.compile(r"[.;!?\n،؛]|,\s|:(?!\d)")
+_SENTENCE = re.compile(r"[.!?\n؟](?!\d)")
 _ARABIC = re.compile(r"[\u0600-\u06ff]")
 NEGATION_REACH = 5
 NUMBER_REACH = 4
@@ -180,6 +181,7 @@ def classify(
     words = _words(text)
     folded = [word for word, _, _ in words]
     clauses = _clause_numbers(text, words)
+    sentences = _clause_numbers(text, words, _SENTENCE)
     found: list[tuple[int, int, Term]] = []
     for position, word in enumerate(folded):
         for head in _heads(word):
@@ -208,7 +210,7 @@ def classify(
         result.separate = text[begin : words[separate[1] - 1][2]]
         after = _CLAUSE.search(text, words[separate[1] - 1][2])
         result.other_event = (begin, after.start() if after else len(text))
-    victims = []
+    victims, said = [], []  # said: (category, sentence) of what the report says happened
     for start, end, term in found:
         negated = _negated(folded, clauses, start, taxonomy)
         other = separate is not None and (
@@ -223,15 +225,24 @@ def classify(
                 other,
             )
         )
-        if not negated and not other and term.category in VICTIM_CATEGORIES:
-            victims += _numbers_near(folded, clauses, start, end)
-    counted = [m.category for m in result.matches if not (m.negated or m.other_event)]
+        if not negated and not other:
+            said.append((term.category, sentences[start]))
+            if term.category in VICTIM_CATEGORIES:
+                victims += _numbers_near(folded, clauses, start, end)
+    counted = [category for category, _ in said]
     ordered = sorted(set(counted), key=lambda c: (-taxonomy.severity(c), -counted.count(c), c))
     if result.code and result.code not in ordered:
         ordered.insert(0, result.code)
     result.categories = ordered
     result.victims = max(victims) if victims else None
-    result.primary = _primary(counted, result.code, taxonomy)
+    questions = {
+        sentences[index]
+        for index, (_, _, end) in enumerate(words)
+        if text[end : end + 2].strip()[:1] in ("?", "؟")
+    }
+    result.primary = _primary(said, result.code, taxonomy, questions)
+    if result.primary == RUMOUR and RUMOUR not in result.categories:
+        result.categories.append(RUMOUR)
     if result.primary is None:
         if _noise(folded, text, taxonomy):
             result.not_incident = True
@@ -245,19 +256,25 @@ def classify(
     return result
 
 
-def _primary(counted: list[str], code: str | None, taxonomy: Taxonomy) -> str | None:
-    """The main thing the report says: an unverified claim is a rumour whatever it claims;
-    a killing or sexual violence is always the primary; otherwise what the monitor wrote
-    first (monitors lead with the main event), or the code they started with."""
-    if RUMOUR in counted:
+def _primary(
+    said: list[tuple[str, int]], code: str | None, taxonomy: Taxonomy, questions: set[int]
+) -> str | None:
+    """The main thing the report says: a killing or sexual violence is always the primary;
+    otherwise what the monitor wrote first (monitors lead with the main event), or the code
+    they started with. An unverified claim is a rumour whatever it claims; hearsay in another
+    sentence ("...burnt to death. People say he was a thief") does not make it one. A claim
+    asked as a question ("watu wameuawa?") is unverified too."""
+    counted = [category for category, _ in said]
+    gravest = [c for c in counted if taxonomy.severity(c) >= GRAVEST and c != RUMOUR]
+    specific = [c for c in counted if c not in ("OTHER", RUMOUR)]
+    claim = gravest[0] if gravest else code if code and code != RUMOUR else None
+    claim = claim or (specific[0] if specific else None)
+    if RUMOUR in counted and (claim is None or code == RUMOUR):
         return RUMOUR
-    gravest = [c for c in counted if taxonomy.severity(c) >= GRAVEST]
-    if gravest:
-        return gravest[0]
-    specific = [c for c in counted if c != "OTHER"]
-    if code:
-        return code
-    return specific[0] if specific else (counted[0] if counted else None)
+    doubted = {sentence for category, sentence in said if category == RUMOUR} | questions
+    if claim and doubted & {sentence for category, sentence in said if category == claim}:
+        return RUMOUR
+    return claim or (counted[0] if counted else None)
 
 
 def _heads(word: str) -> list[str]:
@@ -309,9 +326,12 @@ def _longest(found: list[tuple[int, int, Term]]) -> list[tuple[int, int, Term]]:
     return sorted(kept, key=lambda f: f[0])
 
 
-def _clause_numbers(text: str, words: list[tuple[str, int, int]]) -> list[int]:
-    """For each word, which clause of the text it is in (negation does not cross clauses)."""
-    boundaries = [match.start() for match in _CLAUSE.finditer(text)]
+def _clause_numbers(
+    text: str, words: list[tuple[str, int, int]], pattern: re.Pattern = _CLAUSE
+) -> list[int]:
+    """For each word, which clause (or sentence) of the text it is in (negation does not
+    cross clauses)."""
+    boundaries = [match.start() for match in pattern.finditer(text)]
     numbers, clause, index = [], 0, 0
     for _, start, _ in words:
         while index < len(boundaries) and boundaries[index] < start:
