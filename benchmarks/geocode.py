@@ -55,6 +55,7 @@ from ewn.store import places as place_store
 LABELLED = ROOT / "tests" / "fixtures" / "geo" / "labelled_messages.jsonl"
 # Written later, for tuning only (the held-out half of the labelled set stays unseen).
 EXTRA = ROOT / "tests" / "fixtures" / "geo" / "extra_messages.jsonl"
+THIRD = ROOT / "tests" / "fixtures" / "geo" / "third_messages.jsonl"
 DEFAULT_GAZETTEER = ROOT.parent / "shared" / "data" / "geonames" / "KE.txt"
 # Each message is read this many times (in turns across databases); its time is the fastest.
 ROUNDS = 3
@@ -332,8 +333,9 @@ def main() -> int:
     parser.add_argument(
         "--split",
         default="test",
-        choices=["test", "tune", "all", "extra"],
-        help="extra: a second tuning set, tests/fixtures/geo/extra_messages.jsonl",
+        choices=["test", "tune", "all", "extra", "third"],
+        help="extra, third: further tuning sets, tests/fixtures/geo/extra_messages.jsonl and "
+        "third_messages.jsonl",
     )
     parser.add_argument("--failures", action="store_true", help="list every miss")
     args = parser.parse_args()
@@ -341,9 +343,10 @@ def main() -> int:
     config = GeoConfig.load(settings.path(settings.geo.config_file))
     threshold = settings.geo.min_confidence
     labelled = read_jsonl(LABELLED)
+    further = {"extra": EXTRA, "third": THIRD}
     chosen = (
-        read_jsonl(EXTRA)
-        if args.split == "extra"
+        read_jsonl(further[args.split])
+        if args.split in further
         else [m for m in labelled if args.split == "all" or m["split"] == args.split]
     )
     with tempfile.TemporaryDirectory() as workdir:

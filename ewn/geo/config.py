@@ -20,13 +20,14 @@ SECTIONS = (
     "admin_labels",
 )
 
+NOUN_KINDS = ("town", "county", "side")
 
 @dataclass(eq=False)  # one per runtime, compared (and cached on) by identity
 class GeoConfig:
     # Cues as tuples of folded words, longest first.
     cues: list[tuple[str, ...]] = field(default_factory=list)
     destination_cues: list[tuple[str, ...]] = field(default_factory=list)
-    # Place nouns after a name, as word tuples: kind "town" or "county".
+    # Place nouns after a name, as word tuples: kind "town", "county" or "side".
     place_nouns: dict[tuple[str, ...], str] = field(default_factory=dict)
     stopwords: set[str] = field(default_factory=set)
     common_words: set[str] = field(default_factory=set)
@@ -148,16 +149,16 @@ def _word_file(path: Path) -> set[str]:
 
 def _place_nouns(block, source: str) -> dict[tuple[str, ...], str]:
     if not isinstance(block, dict):
-        raise ConfigError(source, None, "place_nouns", "expected town and county word lists")
+        raise ConfigError(source, None, "place_nouns", "expected town, county and side word lists")
     nouns = {}
     for kind, words in block.items():
         line = line_of(block, kind)
-        if kind not in ("town", "county"):
+        if kind not in NOUN_KINDS:
             raise ConfigError(
                 source,
                 line,
                 f"place_nouns.{kind}",
-                unknown_key_problem(str(kind), ["town", "county"]),
+                unknown_key_problem(str(kind), list(NOUN_KINDS)),
             )
         if not isinstance(words, list) or not all(isinstance(w, str) for w in words):
             raise ConfigError(source, line, f"place_nouns.{kind}", "expected a list of words")

@@ -9,6 +9,7 @@ gazetteer); words in Arabic script are looked up by consonant skeleton.
 from __future__ import annotations
 
 import itertools
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -20,6 +21,7 @@ from ewn.geo.names import Token, deletions, skeleton, sound_key, tokenise
 from ewn.store import places as store
 
 MAX_WORDS = 4
+_DISTANCE = re.compile(r"^\d+(?:[.,]\d+)?(?=[^\W\d])")
 MAX_TOKENS = 400
 MIN_FUZZY = 5
 LONG_FUZZY = 10  # letters of a three-word mention that is looked up fuzzily
@@ -48,7 +50,8 @@ class Mention:
     # Where people went ("towards X") or came from ("kutoka X"), not where it happened.
     destination: bool = False
     cue_from: int | None = None  # where the cue before it starts
-    # A place noun right after: "town" ("Molo town") or "county" ("Mandera county").
+    # A place noun right after: "town" ("Molo town"), "county" ("Mandera county") or "side"
+    # ("the Nakuru side").
     noun: str | None = None
     # Written as a heading: "Timboroa: lorries passed..." or "Makutano Tana - youths...".
     header: bool = False
@@ -72,7 +75,8 @@ def find_cues(
     with the index where its longest cue starts."""
     index = config.index(config.cues if cues is None else cues)
     after: dict[int, int] = {}
-    lowered = [token.lower for token in tokens]
+    # "35km from X": a distance is read as its unit, so that "km from" is a cue.
+    lowered = [_DISTANCE.sub("", token.lower) or token.lower for token in tokens]
     for position, word in enumerate(lowered):
         for cue in index.get(word, ()):
             if tuple(lowered[position : position + len(cue)]) == cue:
@@ -95,6 +99,15 @@ def _noun_after(tokens: list[Token], last: int, config: GeoConfig) -> str | None
         if len(words) == length and words in config.place_nouns:
             return config.place_nouns[words]
     return None
+
+
+def _side(tokens: list[Token], first: int, last: int, config: GeoConfig) -> bool:
+    """ "from the Nakuru side", "towards the Pokot side": a direction, not the place."""
+    return (
+        _noun_after(tokens, last, config) == "side"
+        and first > 0
+        and tokens[first - 1].folded in config.stopwords
+    )
 
 
 def _punctuated(text: str, words: list[Token]) -> bool:
@@ -153,7 +166,10 @@ def mentions(text: str, config: GeoConfig) -> tuple[list[Token], list[Mention]]:
                     long_name=_long_name(words, config),
                     # The longer cue says more: "wamekimbia kutoka X" is where it
                     # happened, "kutoka X" is not; "I am in X" is not, "in X" is.
-                    destination=first in destined and destined[first] <= cued.get(first, first),
+                    destination=(
+                        first in destined and destined[first] <= cued.get(first, first)
+                    )
+                    or _side(tokens, first, last, config),
                     cue_from=cued.get(first),
                     noun=_noun_after(tokens, last, config),
                     header=last <= heading,
