@@ -100,6 +100,12 @@ def test_arabic_spellings_of_latin_names(rt, text, expected):
         ("R: SMS inayozunguka Mau Narok kuhusu shambulio ni uvumi", "Mau Narok", "39"),
         # "from the X attack" is where it happened.
         ("Update: toll from the Chesogon attack stands at 4 dead", "Chesogon", "55"),
+        # A town named to say how far away it is, and the side raiders came from, are not.
+        ("Kapotir, about 35km from Kainuk: reservists exchanged fire with raiders", "Kaputir", "51"),
+        ("Eminning - raiders crossed from the nakuru side and shot arrows", "Emining", "10"),
+        # "X Y": the smaller place, and the one of its name inside the county named.
+        ("kongoni naivasha: wafanyakazi wamepigana na walinzi", "Kongoni", "39"),
+        ("Luanda kakamega: youths blocked the road after an accident", "Luanda", "20"),
     ],
 )
 def test_which_of_several_places_is_where_it_happened(rt, text, expected, county):

@@ -108,13 +108,16 @@ def _choose(scored: list[Scored]) -> tuple[Scored, Scored | None] | None:
     # Githunguri is, and Githunguri is the more precise answer.
     county = _as_county(best, scored)
     if county is not None and best.mention.noun != "town":
+        # Any reading of the other words, not only their strongest: "Luanda kakamega" is
+        # the Luanda in Kakamega county, not the bigger one next door.
         inside = [
-            p
-            for p in picks[1:]
-            if _specific(p)
-            and _contains(county.place, p.place)
-            and p.score > 0.75 * best.score
-            and (p.mention.first < best.mention.first or county.mention.noun == "county")
+            s
+            for s in sorted(scored, key=lambda s: -s.score)
+            if not overlaps(s.mention, best.mention)
+            and _specific(s)
+            and _contains(county.place, s.place)
+            and s.score > 0.75 * best.score
+            and (s.mention.first < best.mention.first or county.mention.noun == "county")
         ]
         if inside:
             best = inside[0]
@@ -142,19 +145,23 @@ def _choose(scored: list[Scored]) -> tuple[Scored, Scored | None] | None:
 
 
 def _qualified(best: Scored, scored: list[Scored]) -> Scored | None:
-    """The place named right before the cue of best ("X near best", "X in best"), when it
-    lies near best and its reading is a strong one; of several so named, the nearest."""
-    if best.mention.cue_from is None:
-        return None
+    """The place named right before best that best only says where it is: before its cue
+    ("X near best", "X in best"), or right before it and smaller ("kongoni naivasha"), when
+    it lies near best and its reading is a strong one; of several so named, the nearest."""
 
     def distance(s: Scored) -> float:
         return km(s.place.latitude, s.place.longitude, best.place.latitude, best.place.longitude)
+
+    def before(s: Scored) -> bool:
+        if best.mention.cue_from is not None:
+            return s.mention.last == best.mention.cue_from
+        return s.mention.last == best.mention.first and s.place.population < best.place.population
 
     return min(
         (
             s
             for s in scored
-            if s.mention.last == best.mention.cue_from
+            if before(s)
             and _specific(s)
             and s.score >= QUALIFIED_SHARE * best.score
             and distance(s) <= NEAR_KM
