@@ -22,6 +22,7 @@ SECTIONS = (
 
 NOUN_KINDS = ("town", "county", "side")
 
+
 @dataclass(eq=False)  # one per runtime, compared (and cached on) by identity
 class GeoConfig:
     # Cues as tuples of folded words, longest first.

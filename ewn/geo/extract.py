@@ -166,9 +166,7 @@ def mentions(text: str, config: GeoConfig) -> tuple[list[Token], list[Mention]]:
                     long_name=_long_name(words, config),
                     # The longer cue says more: "wamekimbia kutoka X" is where it
                     # happened, "kutoka X" is not; "I am in X" is not, "in X" is.
-                    destination=(
-                        first in destined and destined[first] <= cued.get(first, first)
-                    )
+                    destination=(first in destined and destined[first] <= cued.get(first, first))
                     or _side(tokens, first, last, config),
                     cue_from=cued.get(first),
                     noun=_noun_after(tokens, last, config),
