@@ -103,6 +103,7 @@ def test_arabic_spellings_of_latin_names(rt, text, expected):
         # A town named to say how far away it is, and the side raiders came from, are not.
         ("Kapotir, about 35km from Kainuk: reservists fought raiders", "Kaputir", "51"),
         ("Eminning - raiders crossed from the nakuru side and shot arrows", "Emining", "10"),
+        ("kurawa, kama kilomita 40 kutoka garsen: wafugaji wamefukuzwa", "Kurawa", "48"),
         # "X Y": the smaller place, and the one of its name inside the county named.
         ("kongoni naivasha: wafanyakazi wamepigana na walinzi", "Kongoni", "39"),
         ("Luanda kakamega: youths blocked the road after an accident", "Luanda", "20"),

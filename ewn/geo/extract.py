@@ -75,8 +75,12 @@ def find_cues(
     with the index where its longest cue starts."""
     index = config.index(config.cues if cues is None else cues)
     after: dict[int, int] = {}
-    # "35km from X": a distance is read as its unit, so that "km from" is a cue.
-    lowered = [_DISTANCE.sub("", token.lower) or token.lower for token in tokens]
+    # "35km from X": a distance is read as its unit, so that "km from" is a cue; a number
+    # alone as "#" ("kilomita # kutoka").
+    lowered = [
+        "#" if token.lower.isdigit() else _DISTANCE.sub("", token.lower) or token.lower
+        for token in tokens
+    ]
     for position, word in enumerate(lowered):
         for cue in index.get(word, ()):
             if tuple(lowered[position : position + len(cue)]) == cue:

@@ -30,6 +30,7 @@ ADMIN_CODES = ("ADM1", "ADM2")
 FAR_KM = 50.0
 NEAR_KM = 30.0  # a place this close may be named to say where another one is
 QUALIFIED_SHARE = 0.6
+INSIDE_SHARE = 0.7  # of a place inside the county named next to it ("githunguri kiambu")
 
 
 @dataclass
@@ -116,7 +117,7 @@ def _choose(scored: list[Scored]) -> tuple[Scored, Scored | None] | None:
             if not overlaps(s.mention, best.mention)
             and _specific(s)
             and _contains(county.place, s.place)
-            and s.score > 0.75 * best.score
+            and s.score > INSIDE_SHARE * best.score
             and (s.mention.first < best.mention.first or county.mention.noun == "county")
         ]
         if inside:
