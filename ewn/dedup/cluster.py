@@ -58,7 +58,7 @@ MIN_CATEGORY, MIN_TEXT_ALONE = 0.5, 0.25
 # SEPARATE from its total, unless its text is this alike to the incident's. (Ruling such
 # joins out, or a larger drop, splits more true incidents than it saves on the tuning sets.)
 SAME_TEXT, SEPARATE = 0.45, 0.2
-APART = 0.6  # the time score of events that do not overlap, at most
+APART = 0.4  # the time score of events that do not overlap, at most
 TEXT_SAMPLES = 6
 GUESSES = 4  # readings of an unlocated report's text that are weighed
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import re
 from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
@@ -14,6 +15,9 @@ from ewn.geo.names import word_key
 from ewn.meaning.classify import NUMBER_WORDS
 from ewn.settings import ROOT
 from ewn.text import WORD, fold
+
+_CLOCK = re.compile(r"\b\d{1,2}(?:[:.h]\d{2})?\s?[ap]m\b|\b\d{1,2}[:.h]\d{2}\b", re.IGNORECASE)
+_NAME_NUMBER = re.compile(r"\b([A-Z]\w+) \d{1,3}\b")  # Kakuma 4, Phase 2
 
 BANDS, ROWS = 8, 2
 WORD_KEY = "w:"  # beside the bands ("0:…" to "7:…") in the same index
@@ -259,4 +263,7 @@ def word_keys(text: str) -> list[str]:
 
 
 def numbers(text: str) -> set[int]:
-    return {int(word) for word in content_words(text) if word.isdigit() and len(word) <= 4}
+    """The numbers a report tells (victims, houses, ages), not those of its clock times
+    ("6:30am", "10pm") or place names ("Kakuma 4", "Phase 2")."""
+    told = _NAME_NUMBER.sub(r"\1", _CLOCK.sub(" ", text))
+    return {int(word) for word in content_words(told) if word.isdigit() and len(word) <= 4}
