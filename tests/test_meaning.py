@@ -89,10 +89,26 @@ def test_arabic_vowel_marks_and_prefixes_do_not_hide_a_term():
         ("kituo cha polisi kilishambuliwa usiku, maafisa wawili wamejeruhiwa", "ARMED_ATTACK"),
         ("وقتلوا رجلين عند البئر", "KILLING"),  # "and they killed": prefix and suffix
         ("a trader was beaten to death by a mob", "KILLING"),
+        ("Laini saba msee amedungwa kisu na wakora asubuhi, ameaga", "KILLING"),
+        ("dada yetu alifanyiwa unyama jana jioni", "SEXUAL_VIOLENCE"),
+        ("اعتدى رجلان جنسياً على امرأة مساء أمس", "SEXUAL_VIOLENCE"),
     ],
 )
 def test_what_the_words_imply(text, primary):
     assert classify(text, TAXONOMY).primary == primary
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "M-Pesa attendant shot dead by two robbers",
+        "un commerçant a été abattu par des voleurs armés",
+        "a suspected thief was lynched by a mob",
+    ],
+)
+def test_a_killing_by_an_attack_is_both(text):
+    meaning = classify(text, TAXONOMY)
+    assert meaning.primary == "KILLING" and "ARMED_ATTACK" in meaning.categories
 
 
 def test_code_prefix_sets_the_primary_category():
