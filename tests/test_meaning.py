@@ -43,6 +43,7 @@ def test_categories_and_victims(text, primary, victims):
         ("Tahadhari: polisi wamepanga kuvamia Kondele usiku wa leo", "RUMOR_UNVERIFIED"),
         ("shambulio la Molo ni uvumi", "RUMOR_UNVERIFIED"),  # "ni" is "is", not "nor"
         ("Nginyang kuna watu wameuawa asubuhi? tumesikia hivyo", "RUMOR_UNVERIFIED"),
+        ("Sigor watu saba wameuawa na wavamizi leo, serikali iko wapi?", "KILLING"),
         # Hearsay about something else, in another sentence, leaves the killing a killing.
         ("A mob beat a thief to death. Some people say he was a robber", "KILLING"),
         ("Mwili umepatikana shambani. Wanakijiji wanasema alikuwa mchawi", "KILLING"),

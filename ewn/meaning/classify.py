@@ -210,7 +210,8 @@ def classify(
         result.separate = text[begin : words[separate[1] - 1][2]]
         after = _CLAUSE.search(text, words[separate[1] - 1][2])
         result.other_event = (begin, after.start() if after else len(text))
-    victims, said = [], []  # said: (category, sentence) of what the report says happened
+    # said: (category, sentence, clause) of what the report says happened
+    victims, said = [], []
     for start, end, term in found:
         negated = _negated(folded, clauses, start, taxonomy)
         other = separate is not None and (
@@ -226,17 +227,17 @@ def classify(
             )
         )
         if not negated and not other:
-            said.append((term.category, sentences[start]))
+            said.append((term.category, sentences[start], clauses[start]))
             if term.category in VICTIM_CATEGORIES:
                 victims += _numbers_near(folded, clauses, start, end)
-    counted = [category for category, _ in said]
+    counted = [category for category, _, _ in said]
     ordered = sorted(set(counted), key=lambda c: (-taxonomy.severity(c), -counted.count(c), c))
     if result.code and result.code not in ordered:
         ordered.insert(0, result.code)
     result.categories = ordered
     result.victims = max(victims) if victims else None
-    questions = {
-        sentences[index]
+    questions = {  # clauses that end with a question mark
+        clauses[index]
         for index, (_, _, end) in enumerate(words)
         if text[end : end + 2].strip()[:1] in ("?", "؟")
     }
@@ -257,23 +258,25 @@ def classify(
 
 
 def _primary(
-    said: list[tuple[str, int]], code: str | None, taxonomy: Taxonomy, questions: set[int]
+    said: list[tuple[str, int, int]], code: str | None, taxonomy: Taxonomy, questions: set[int]
 ) -> str | None:
     """The main thing the report says: a killing or sexual violence is always the primary;
     otherwise what the monitor wrote first (monitors lead with the main event), or the code
     they started with. An unverified claim is a rumour whatever it claims; hearsay in another
     sentence ("...burnt to death. People say he was a thief") does not make it one. A claim
-    asked as a question ("watu wameuawa?") is unverified too."""
-    counted = [category for category, _ in said]
+    asked as a question ("watu wameuawa?") is unverified too, but not one next to a question
+    ("7 killed, where is the government?")."""
+    counted = [category for category, _, _ in said]
     gravest = [c for c in counted if taxonomy.severity(c) >= GRAVEST and c != RUMOUR]
     specific = [c for c in counted if c not in ("OTHER", RUMOUR)]
     claim = gravest[0] if gravest else code if code and code != RUMOUR else None
     claim = claim or (specific[0] if specific else None)
     if RUMOUR in counted and (claim is None or code == RUMOUR):
         return RUMOUR
-    doubted = {sentence for category, sentence in said if category == RUMOUR} | questions
-    if claim and doubted & {sentence for category, sentence in said if category == claim}:
-        return RUMOUR
+    doubted = {sentence for category, sentence, _ in said if category == RUMOUR}
+    for category, sentence, clause in said:
+        if category == claim and (sentence in doubted or clause in questions):
+            return RUMOUR
     return claim or (counted[0] if counted else None)
 
 
