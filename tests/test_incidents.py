@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
 from ewn.cli import main
+from ewn.dedup.incidents import agreed_time
 from ewn.models import InboundMessage, Incident, IncidentDecision, Monitor, Report, utcnow
 from ewn.registry import NewIdentity, add
 from ewn.store import work
@@ -118,6 +119,22 @@ def test_a_report_that_says_it_is_another_event_stays_apart(client, rt, second, 
         ).first()
     assert decision.action == ("joined" if count == 1 else "created")
     assert ("separate" in decision.scores) == (count == 2)
+
+
+def test_an_incident_happened_where_most_reports_agree():
+    """ "At dawn" within "last night" within "the last 12 hours"; a follow-up told the next
+    evening does not widen it."""
+    def at(day: int, hour: int) -> datetime:
+        return datetime(2026, 3, day, hour, tzinfo=UTC)
+
+    ranges = [
+        (at(1, 15), at(2, 3)),  # received at 06:00, nothing said: the last 12 hours
+        (at(1, 18), at(2, 6)),  # last night
+        (at(2, 0), at(2, 4)),  # at dawn
+        (at(2, 16), at(2, 18)),  # the next afternoon: burials
+    ]
+    assert agreed_time(ranges) == (at(2, 0), at(2, 3))
+    assert agreed_time([(at(1, 15), at(2, 3))]) == (at(1, 15), at(2, 3))
 
 
 def test_multi_message_account_is_one_report(client, rt):

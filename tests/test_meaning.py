@@ -298,6 +298,19 @@ def test_what_a_report_says_of_another_event_is_not_its_own(text, primary, elsew
     assert "morning" not in (own.phrase or "") and "matin" not in (own.phrase or "")
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Kisumu evening update: death toll from the Kondele shooting is 2",
+        "Ahero: hali imetulia baada ya maandamano ya wakulima",
+        "Kakuma : calme le lendemain, bilan 3 morts",
+        "حصيلة القتلى ارتفعت إلى ثلاثة في كاكوما",
+    ],
+)
+def test_a_report_of_what_followed_says_so(text):
+    assert classify(text, TAXONOMY).evidence()["follow_up"]
+
+
 def test_time_zone_of_the_deployment_is_used():
     noon = datetime(2026, 3, 2, 10, tzinfo=UTC)
     nairobi = read_event_time("this morning", noon, "Africa/Nairobi")

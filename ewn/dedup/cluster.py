@@ -58,7 +58,7 @@ MIN_CATEGORY, MIN_TEXT_ALONE = 0.5, 0.25
 # SEPARATE from its total, unless its text is this alike to the incident's. (Ruling such
 # joins out, or a larger drop, splits more true incidents than it saves on the tuning sets.)
 SAME_TEXT, SEPARATE = 0.45, 0.2
-APART = 0.4  # the time score of events that do not overlap, at most
+APART = 0.5  # the time score of events that do not overlap, at most
 TEXT_SAMPLES = 6
 GUESSES = 4  # readings of an unlocated report's text that are weighed
 
@@ -234,7 +234,10 @@ def score(session: Session, features: Features, incident: Incident, settings, ge
     )
     if gap > window:
         return None
-    time = 1.0 if gap == timedelta(0) else max(0.0, 1 - gap / window) * APART
+    # What followed an event ("death toll now 4", "calm after the clashes") is told later.
+    follow_up = (report.classification_evidence or {}).get("follow_up")
+    apart = 1.0 if follow_up and report.event_start >= incident.event_start else APART
+    time = 1.0 if gap == timedelta(0) else max(0.0, 1 - gap / window) * apart
     readings = [_place(where, incident, settings) for where in (features, *features.alternatives)]
     place = max((value for value in readings if value is not None), default=None)
     if place is None:

@@ -4,7 +4,7 @@ corroboration by independent monitors, and flags for possibly coordinated report
 from __future__ import annotations
 
 from collections import Counter
-from datetime import timedelta
+from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -18,6 +18,20 @@ from ewn.triage import priority
 
 TRUST_WEIGHT = {"high": 1.5, "normal": 1.0, "low": 0.5}
 UNVERIFIED_WEIGHT = 0.3
+
+
+def agreed_time(ranges: list[tuple[datetime, datetime]]) -> tuple[datetime, datetime]:
+    """When the event happened: where most reports' time ranges overlap, narrowed to what
+    all of those say ("at dawn" within "last night" within "in the last 12 hours"). A
+    follow-up told the next day does not widen it."""
+    points = sorted([(start, 0) for start, _ in ranges] + [(end, 1) for _, end in ranges])
+    depth, best, at = 0, 0, ranges[0][0]
+    for moment, kind in points:  # starts before ends at the same moment
+        depth += 1 if kind == 0 else -1
+        if depth > best:
+            best, at = depth, moment
+    covering = [(start, end) for start, end in ranges if start <= at <= end]
+    return max(start for start, _ in covering), min(end for _, end in covering)
 
 
 def sample_texts(session: Session, incident: Incident, limit: int) -> list[str]:
@@ -60,16 +74,9 @@ def _recompute(session: Session, rt, incident: Incident) -> None:
         incident.staff_severity or max((r.severity or 0 for r in reports), default=0) or None
     )
     incident.victims = max((r.victims or 0 for r in reports), default=0) or None
-    # The event happened where the reports' time ranges agree; they only widen a little.
-    incident.event_start = max(
-        min(r.event_start for r in reports),
-        max(r.event_start for r in reports) - timedelta(hours=24),
+    incident.event_start, incident.event_end = agreed_time(
+        [(r.event_start, r.event_end) for r in reports]
     )
-    incident.event_end = min(
-        max(r.event_end for r in reports), min(r.event_end for r in reports) + timedelta(hours=24)
-    )
-    if incident.event_end < incident.event_start:
-        incident.event_end = incident.event_start
     _place(session, incident, reports)
     monitors = store.monitors_of(session, {r.monitor_id for r in reports if r.monitor_id})
     _corroboration(session, rt, incident, reports, monitors)

@@ -121,6 +121,8 @@ class Understanding:
     # and where the clause about that other event is in the text.
     separate: str | None = None
     other_event: tuple[int, int] | None = None
+    # The words by which it tells of what followed an event ("death toll", "baada ya").
+    follow_up: str | None = None
 
     def evidence(self) -> dict:
         return {
@@ -138,6 +140,7 @@ class Understanding:
             "victims": self.victims,
             "separate": self.separate,
             "other_event": list(self.other_event) if self.other_event else None,
+            "follow_up": self.follow_up,
         }
 
     def own_text(self, text: str) -> str:
@@ -210,6 +213,9 @@ def classify(
         result.separate = text[begin : words[separate[1] - 1][2]]
         after = _CLAUSE.search(text, words[separate[1] - 1][2])
         result.other_event = (begin, after.start() if after else len(text))
+    follow_up = _phrase(folded, taxonomy.follow_up)
+    if follow_up is not None:
+        result.follow_up = text[words[follow_up[0]][1] : words[follow_up[1] - 1][2]]
     # said: (category, sentence, clause) of what the report says happened
     victims, said = [], []
     for start, end, term in found:
