@@ -124,6 +124,7 @@ def test_a_report_that_says_it_is_another_event_stays_apart(client, rt, second, 
 def test_an_incident_happened_where_most_reports_agree():
     """ "At dawn" within "last night" within "the last 12 hours"; a follow-up told the next
     evening does not widen it."""
+
     def at(day: int, hour: int) -> datetime:
         return datetime(2026, 3, day, hour, tzinfo=UTC)
 
