@@ -161,7 +161,8 @@ def mentions(text: str, config: GeoConfig) -> tuple[list[Token], list[Mention]]:
                     text=text[words[0].start : words[-1].end],
                     joined="".join(token.key for token in words),
                     cue=first in cued,
-                    capitalised=all(token.capitalised or token.arabic for token in words),
+                    # "Laini saba", "Burnt forest": monitors capitalise the first word only.
+                    capitalised=words[0].capitalised or all(token.arabic for token in words),
                     common=common,
                     has_common=any(
                         token.folded in config.stopwords or len(token.key) < 3 for token in words
