@@ -14,8 +14,12 @@
    block of a store of 10,000 and of 1,000,000 reports; both stores are filled first and then
    timed in turns (5 rounds of 40 placements each), so the machine's slow spells fall on both.
 
-    python benchmarks/dedup.py [--part labelled|figure-eight|scale|all] [--split test|tune]
-                               [--failures]
+    python benchmarks/dedup.py [--part labelled|figure-eight|scale|all]
+                               [--split test|tune|extra|third] [--failures]
+
+The held-out half ("test") is what is reported; "tune", and the later tuning sets "extra"
+and "third" (tests/fixtures/incidents/extra_reports.jsonl, third_reports.jsonl), are for
+tuning.
 """
 
 from __future__ import annotations

@@ -16,7 +16,11 @@ second database and prints the same figures there, with the mean number of candi
 examined per message. The two databases are timed in turns, so that a slow spell of a shared
 machine does not fall on one of them only.
 
-    python benchmarks/geocode.py [--gazetteer FILE] [--generated 200000] [--split test]
+    python benchmarks/geocode.py [--gazetteer FILE] [--generated 200000]
+                                 [--split test|tune|all|extra|third] [--failures]
+
+The held-out half ("test") is what is reported; "tune", and the later tuning sets "extra"
+and "third" (tests/fixtures/geo/extra_messages.jsonl, third_messages.jsonl), are for tuning.
 """
 
 from __future__ import annotations
