@@ -138,6 +138,17 @@ def test_an_incident_happened_where_most_reports_agree():
     assert agreed_time([(at(1, 15), at(2, 3))]) == (at(1, 15), at(2, 3))
 
 
+def test_the_same_words_about_another_town_are_another_event(client, rt):
+    """Near-identical words do not make one event of two towns' reports."""
+    enrol(rt, "+254711000001")
+    enrol(rt, "+254711000002")
+    send(client, "houses burnt at Molo last night, 3 dead", "+254711000001")
+    send(client, "houses burnt at Kapedo last night, 3 dead", "+254711000002")
+    drain(rt)
+    assert {r.place_name for r in reports(rt)} == {"Molo", "Kapedo"}
+    assert len(incidents(rt)) == 2
+
+
 def test_multi_message_account_is_one_report(client, rt):
     enrol(rt, "+254711000001")
     send(

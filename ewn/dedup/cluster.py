@@ -60,6 +60,7 @@ MIN_CATEGORY, MIN_TEXT_ALONE = 0.5, 0.25
 SAME_TEXT, SEPARATE = 0.45, 0.2
 APART = 0.5  # the time score of events that do not overlap, at most
 TEXT_SAMPLES = 6
+NEAR_COPY = 0.8  # text likeness of a copy, which joins whatever the places read
 GUESSES = 4  # readings of an unlocated report's text that are weighed
 
 
@@ -240,13 +241,18 @@ def score(session: Session, features: Features, incident: Incident, settings, ge
     time = 1.0 if gap == timedelta(0) else max(0.0, 1 - gap / window) * apart
     readings = [_place(where, incident, settings) for where in (features, *features.alternatives)]
     place = max((value for value in readings if value is not None), default=None)
-    if place is None:
-        return None
-    category = _categories(report.categories or [], incident.categories or [])
     texts = aggregate.sample_texts(session, incident, TEXT_SAMPLES)
     mine = own_text(report.text, report.classification_evidence)
     own = profile(mine)
     text = max((similarity(own, other) for other in texts), default=0.0)
+    if place is None:
+        # The same words naming the same places (a forwarded alert), read apart: the reading
+        # differs, not the event ("Manyatta" is also a town in Embu). The same words about
+        # another town ("houses burnt at Molo" / "at Kapedo") are another event.
+        if text < NEAR_COPY or not _shared_names(mine, texts, geo):
+            return None
+        place = 0.0
+    category = _categories(report.categories or [], incident.categories or [])
     # Being in the same place on the same day is not enough: different events happen
     # there too. What happened, or how it is told, must agree as well.
     if category < MIN_CATEGORY and text < MIN_TEXT_ALONE:
