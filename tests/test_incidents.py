@@ -30,6 +30,15 @@ def incidents(rt, status: str = "open") -> list[Incident]:
         )
 
 
+def from_monitors(client, rt, *texts: str) -> None:
+    """Each text sent by its own enrolled monitor, then the pipeline run to the end."""
+    for number, text in enumerate(texts, start=1):
+        phone = f"+2547110000{number:02d}"
+        enrol(rt, phone)
+        send(client, text, phone)
+    drain(rt)
+
+
 def shift_event(rt, reference: str, days: int) -> None:
     """Make a report's event (and received time) happen days earlier."""
     with rt.db.session() as session:
@@ -85,15 +94,12 @@ def test_same_kind_same_town_different_days_stay_apart(client, rt):
 
 
 def test_different_events_same_town_same_day_stay_apart(client, rt):
-    enrol(rt, "+254711000001")
-    enrol(rt, "+254711000002")
-    send(client, "two men hacked to death at Molo market this morning", "+254711000001")
-    send(
+    from_monitors(
         client,
+        rt,
+        "two men hacked to death at Molo market this morning",
         "police fired teargas at students protesting at Molo school this afternoon",
-        "+254711000002",
     )
-    drain(rt)
     assert len(incidents(rt)) == 2
 
 
@@ -107,11 +113,7 @@ def test_different_events_same_town_same_day_stay_apart(client, rt):
 )
 def test_a_report_that_says_it_is_another_event_stays_apart(client, rt, second, count):
     """Same town, same day, hours apart: what the monitor says about it decides."""
-    enrol(rt, "+254711000001")
-    enrol(rt, "+254711000002")
-    send(client, "Gunmen attacked a matatu at Molo 11 hours ago, 3 hurt", "+254711000001")
-    send(client, second, "+254711000002")
-    drain(rt)
+    from_monitors(client, rt, "Gunmen attacked a matatu at Molo 11 hours ago, 3 hurt", second)
     assert len(incidents(rt)) == count
     with rt.db.session() as session:
         decision = session.scalars(
@@ -140,11 +142,12 @@ def test_an_incident_happened_where_most_reports_agree():
 
 def test_the_same_words_about_another_town_are_another_event(client, rt):
     """Near-identical words do not make one event of two towns' reports."""
-    enrol(rt, "+254711000001")
-    enrol(rt, "+254711000002")
-    send(client, "houses burnt at Molo last night, 3 dead", "+254711000001")
-    send(client, "houses burnt at Kapedo last night, 3 dead", "+254711000002")
-    drain(rt)
+    from_monitors(
+        client,
+        rt,
+        "houses burnt at Molo last night, 3 dead",
+        "houses burnt at Kapedo last night, 3 dead",
+    )
     assert {r.place_name for r in reports(rt)} == {"Molo", "Kapedo"}
     assert len(incidents(rt)) == 2
 
@@ -279,15 +282,12 @@ def cli(overrides, monkeypatch):
 
 
 def test_staff_merge_split_and_categorise_persist(client, rt, cli):
-    enrol(rt, "+254711000001")
-    enrol(rt, "+254711000002")
-    send(client, "two men hacked to death at Molo market this morning", "+254711000001")
-    send(
+    from_monitors(
         client,
+        rt,
+        "two men hacked to death at Molo market this morning",
         "police fired teargas at students protesting at Molo school this afternoon",
-        "+254711000002",
     )
-    drain(rt)
     first, second = incidents(rt)
     merged = cli(
         "incidents",
@@ -379,11 +379,12 @@ def test_incidents_list_json(client, rt, cli):
 
 
 def test_relocating_a_report_moves_it_when_the_place_changes(client, rt):
-    enrol(rt, "+254711000001")
-    enrol(rt, "+254711000002")
-    send(client, "armed men attacked the village, two killed", "+254711000001")
-    send(client, "two killed by armed men at Londiani this morning", "+254711000002")
-    drain(rt)
+    from_monitors(
+        client,
+        rt,
+        "armed men attacked the village, two killed",
+        "two killed by armed men at Londiani this morning",
+    )
     # The first report is placed while asking "where?"; its answer then locates it.
     send(client, "Londiani", "+254711000001")
     drain(rt)
@@ -394,11 +395,12 @@ def test_relocating_a_report_moves_it_when_the_place_changes(client, rt):
 def test_a_place_the_gazetteer_does_not_know_still_brings_reports_together(client, rt):
     """Kondele is in no gazetteer here: neither report is located, and their words barely
     overlap, but the name they share finds the incident and counts as evidence."""
-    enrol(rt, "+254711000001")
-    enrol(rt, "+254711000002")
-    send(client, "Kondele: polisi wamewapiga risasi waandamanaji wawili leo", "+254711000001")
-    send(client, "At Kondele police shot dead two protesters this afternoon", "+254711000002")
-    drain(rt)
+    from_monitors(
+        client,
+        rt,
+        "Kondele: polisi wamewapiga risasi waandamanaji wawili leo",
+        "At Kondele police shot dead two protesters this afternoon",
+    )
     assert all(report.latitude is None for report in reports(rt))
     [incident] = incidents(rt)
     assert incident.report_count == 2

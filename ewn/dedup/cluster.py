@@ -14,6 +14,7 @@ import json
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import cached_property
 
 from sqlalchemy.orm import Session
 
@@ -77,6 +78,11 @@ class Features:
     # the incident it belongs to may say which.
     alternatives: tuple[Features, ...] = ()
 
+    @cached_property
+    def text(self) -> str:
+        """The report's words, without what it says of another event."""
+        return own_text(self.report.text, self.report.classification_evidence)
+
 
 def features_of(session: Session, report: Report, settings) -> Features:
     """The report's place; while it is unlocated (asking "where?", or no answer), the places
@@ -137,8 +143,7 @@ def place(session: Session, rt, report: Report) -> Incident:
     )
     store.lock_days(session, days)
     features = features_of(session, report, settings)
-    text = own_text(report.text, report.classification_evidence)
-    signature, words = bands(text), word_keys(text)
+    signature, words = bands(features.text), word_keys(features.text)
     current = session.get(Incident, report.incident_id) if report.incident_id else None
     best, best_scores = None, None
     if not report.not_incident:
@@ -242,7 +247,7 @@ def score(session: Session, features: Features, incident: Incident, settings, ge
     readings = [_place(where, incident, settings) for where in (features, *features.alternatives)]
     place = max((value for value in readings if value is not None), default=None)
     texts = aggregate.sample_texts(session, incident, TEXT_SAMPLES)
-    mine = own_text(report.text, report.classification_evidence)
+    mine = features.text
     own = profile(mine)
     text = max((similarity(own, other) for other in texts), default=0.0)
     if place is None:

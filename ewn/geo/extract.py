@@ -21,10 +21,11 @@ from ewn.geo.names import Token, deletions, skeleton, sound_key, tokenise
 from ewn.store import places as store
 
 MAX_WORDS = 4
-_DISTANCE = re.compile(r"^\d+(?:[.,]\d+)?(?=[^\W\d])")
 MAX_TOKENS = 400
 MIN_FUZZY = 5
 LONG_FUZZY = 10  # letters of a three-word mention that is looked up fuzzily
+# "35km": a distance, read as its unit ("km from") when looking for cues.
+_DISTANCE = re.compile(r"^\d+(?:[.,]\d+)?(?=[^\W\d])")
 # A match this good is the place's name (exact, or one letter off in a long name).
 NAME_QUALITY = 0.85
 # How good a match each way of matching is, before context.
@@ -105,13 +106,9 @@ def _noun_after(tokens: list[Token], last: int, config: GeoConfig) -> str | None
     return None
 
 
-def _side(tokens: list[Token], first: int, last: int, config: GeoConfig) -> bool:
+def _side(tokens: list[Token], first: int, noun: str | None, config: GeoConfig) -> bool:
     """ "from the Nakuru side", "towards the Pokot side": a direction, not the place."""
-    return (
-        _noun_after(tokens, last, config) == "side"
-        and first > 0
-        and tokens[first - 1].folded in config.stopwords
-    )
+    return noun == "side" and first > 0 and tokens[first - 1].folded in config.stopwords
 
 
 def _punctuated(text: str, words: list[Token]) -> bool:
@@ -151,6 +148,7 @@ def mentions(text: str, config: GeoConfig) -> tuple[list[Token], list[Mention]]:
                 or _punctuated(text, words)
             ):
                 continue
+            noun = _noun_after(tokens, last, config)
             common = len(words) == 1 and (
                 words[0].folded in config.common_words or words[0].key in config.common_words
             )
@@ -172,9 +170,9 @@ def mentions(text: str, config: GeoConfig) -> tuple[list[Token], list[Mention]]:
                     # The longer cue says more: "wamekimbia kutoka X" is where it
                     # happened, "kutoka X" is not; "I am in X" is not, "in X" is.
                     destination=(first in destined and destined[first] <= cued.get(first, first))
-                    or _side(tokens, first, last, config),
+                    or _side(tokens, first, noun, config),
                     cue_from=cued.get(first),
-                    noun=_noun_after(tokens, last, config),
+                    noun=noun,
                     header=last <= heading,
                 )
             )

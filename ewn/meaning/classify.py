@@ -144,13 +144,17 @@ class Understanding:
         }
 
     def own_text(self, text: str) -> str:
-        return own_text(text, self.evidence())
+        return _blanked(text, self.other_event)
 
 
 def own_text(text: str, evidence: dict | None) -> str:
     """The text without its clause about another event ("...separate from the morning
-    ambush"): neither its times nor its words are this report's."""
-    span = (evidence or {}).get("other_event")
+    ambush"), as its classification evidence records: neither its times nor its words are
+    this report's."""
+    return _blanked(text, (evidence or {}).get("other_event"))
+
+
+def _blanked(text: str, span) -> str:
     if not span:
         return text
     start, end = span

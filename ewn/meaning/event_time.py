@@ -130,6 +130,7 @@ TIME_WORDS = _folded(
 )
 # "between 9 and 11pm", "10-11pm", "entre 20h et 22h".
 RANGE_WORDS = _folded("and|to|till|until|na|hadi|mpaka|et|à|au|و|الى")
+CLOCK_CUES = {"at", "around", "about", "saa", "a", "vers", "الساعة"}
 SWAHILI_PARTS = {"asubuhi": "am", "mchana": "pm", "jioni": "pm", "usiku": "night", "alfajiri": "am"}
 
 
@@ -300,15 +301,8 @@ def _clock(words: list[str], local: datetime):
     anywhere ("~4pm", "20:30"), or a range ("between 9 and 11pm", "10-11pm")."""
     found, at = None, None
     for index, word in enumerate(words):
-        if word in ("at", "around", "about", "saa", "a", "vers", "الساعة"):
-            found = (
-                _swahili_hour(words, index + 1)
-                if word == "saa"
-                else _hour_after(words, index + 1)
-                if index + 1 < len(words)
-                else None
-            )
-            at = index + 1
+        if word in CLOCK_CUES and index + 1 < len(words):
+            found, at = _hour_after(words, index + 1), index + 1  # also "saa tatu"
         elif _CLOCK.fullmatch(word):
             found, at = _hour_after(words, index), index
         if found:
@@ -317,7 +311,7 @@ def _clock(words: list[str], local: datetime):
         return None
     hour, written = found
     first = _range_start(words, at, hour)
-    back = next((PHRASES[(w,)][0] for w in words if PHRASES.get((w,), (0, 0))[1] is None), 0)
+    back = _days_back(words)
     day = local - timedelta(days=back) if back and hour >= 6 else local
     moment = _at(day, hour)
     if moment > local + timedelta(minutes=30):
@@ -325,6 +319,15 @@ def _clock(words: list[str], local: datetime):
     if first is None:
         return moment - timedelta(hours=1), moment + timedelta(hours=1), written
     return moment - timedelta(hours=hour - first), moment + timedelta(minutes=30), written
+
+
+def _days_back(words: list[str]) -> int:
+    """How many days back a word names a whole day ("yesterday", "jana", "juzi"), if any."""
+    for word in words:
+        days, part = PHRASES.get((word,), (0, "none"))
+        if part is None:
+            return days
+    return 0
 
 
 def _range_start(words: list[str], index: int, hour: float) -> float | None:
