@@ -15,10 +15,10 @@
    timed in turns (5 rounds of 40 placements each), so the machine's slow spells fall on both.
 
     python benchmarks/dedup.py [--part labelled|figure-eight|scale|all]
-                               [--split test|tune|extra|third] [--failures]
+                               [--split test|tune|extra|third|fourth] [--failures]
 
-The held-out half ("test") is what is reported; "tune", and the later tuning sets "extra"
-and "third" (tests/fixtures/incidents/extra_reports.jsonl, third_reports.jsonl), are for
+The held-out half ("test") is what is reported; "tune", and the later tuning sets "extra",
+"third" and "fourth" (tests/fixtures/incidents/{extra,third,fourth}_reports.jsonl), are for
 tuning.
 """
 
@@ -64,9 +64,14 @@ from ewn.worker import Worker
 
 LABELLED = ROOT / "tests" / "fixtures" / "incidents" / "labelled_reports.jsonl"
 # Written later, for tuning only (the held-out half of the labelled set stays unseen).
-EXTRA = ROOT / "tests" / "fixtures" / "incidents" / "extra_reports.jsonl"
-THIRD = ROOT / "tests" / "fixtures" / "incidents" / "third_reports.jsonl"
-SOURCES = {"test": LABELLED, "tune": LABELLED, "extra": EXTRA, "third": THIRD}
+SOURCES = {
+    "test": LABELLED,
+    "tune": LABELLED,
+    **{
+        name: ROOT / "tests" / "fixtures" / "incidents" / f"{name}_reports.jsonl"
+        for name in ("extra", "third", "fourth")
+    },
+}
 KENYA = ROOT.parent / "shared" / "data" / "geonames" / "KE.txt"
 FIGURE_EIGHT = ROOT.parent / "shared" / "data" / "figure-eight-disaster-messages"
 TARGETS = {
@@ -608,8 +613,8 @@ def main() -> int:
         "--split",
         default="test",
         choices=list(SOURCES),
-        help="extra, third: further tuning sets, tests/fixtures/incidents/extra_reports.jsonl "
-        "and third_reports.jsonl",
+        help="extra, third, fourth: further tuning sets, "
+        "tests/fixtures/incidents/NAME_reports.jsonl",
     )
     parser.add_argument("--large", type=int, default=1_000_000)
     parser.add_argument(

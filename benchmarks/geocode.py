@@ -17,10 +17,10 @@ examined per message. The two databases are timed in turns, so that a slow spell
 machine does not fall on one of them only.
 
     python benchmarks/geocode.py [--gazetteer FILE] [--generated 200000]
-                                 [--split test|tune|all|extra|third] [--failures]
+                                 [--split test|tune|all|extra|third|fourth] [--failures]
 
-The held-out half ("test") is what is reported; "tune", and the later tuning sets "extra"
-and "third" (tests/fixtures/geo/extra_messages.jsonl, third_messages.jsonl), are for tuning.
+The held-out half ("test") is what is reported; "tune", and the later tuning sets "extra",
+"third" and "fourth" (tests/fixtures/geo/{extra,third,fourth}_messages.jsonl), are for tuning.
 """
 
 from __future__ import annotations
@@ -58,8 +58,10 @@ from ewn.store import places as place_store
 
 LABELLED = ROOT / "tests" / "fixtures" / "geo" / "labelled_messages.jsonl"
 # Written later, for tuning only (the held-out half of the labelled set stays unseen).
-EXTRA = ROOT / "tests" / "fixtures" / "geo" / "extra_messages.jsonl"
-THIRD = ROOT / "tests" / "fixtures" / "geo" / "third_messages.jsonl"
+FURTHER = {
+    name: ROOT / "tests" / "fixtures" / "geo" / f"{name}_messages.jsonl"
+    for name in ("extra", "third", "fourth")
+}
 DEFAULT_GAZETTEER = ROOT.parent / "shared" / "data" / "geonames" / "KE.txt"
 # Each message is read this many times (in turns across databases); its time is the fastest.
 ROUNDS = 3
@@ -337,9 +339,8 @@ def main() -> int:
     parser.add_argument(
         "--split",
         default="test",
-        choices=["test", "tune", "all", "extra", "third"],
-        help="extra, third: further tuning sets, tests/fixtures/geo/extra_messages.jsonl and "
-        "third_messages.jsonl",
+        choices=["test", "tune", "all", *FURTHER],
+        help="extra, third, fourth: further tuning sets, tests/fixtures/geo/NAME_messages.jsonl",
     )
     parser.add_argument("--failures", action="store_true", help="list every miss")
     args = parser.parse_args()
@@ -347,10 +348,9 @@ def main() -> int:
     config = GeoConfig.load(settings.path(settings.geo.config_file))
     threshold = settings.geo.min_confidence
     labelled = read_jsonl(LABELLED)
-    further = {"extra": EXTRA, "third": THIRD}
     chosen = (
-        read_jsonl(further[args.split])
-        if args.split in further
+        read_jsonl(FURTHER[args.split])
+        if args.split in FURTHER
         else [m for m in labelled if args.split == "all" or m["split"] == args.split]
     )
     with tempfile.TemporaryDirectory() as workdir:

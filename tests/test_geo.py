@@ -183,6 +183,12 @@ def test_destination_is_not_the_incident_place(rt):
         "haraka! kuna watu wanavamia nyumba sasa hivi, tuma polisi",
         "the engineer from the power company was beaten near the bar",
         "nothing happened today, all calm",
+        # The locative of a common word: "at the bridge", "in the air".
+        "vijana wameweka kizuizi darajani na wanadai pesa kwa kila gari",
+        "polisi wanapiga risasi hewani kwa sasa",
+        # A community, and the country as a whole, are not where something happened.
+        "Kalenjin elders say the land of others will not be touched",
+        "Kenya Power staff attacked while disconnecting illegal lines",
     ],
 )
 def test_common_words_that_are_place_names_are_not_places(rt, text):

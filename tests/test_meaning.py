@@ -28,6 +28,12 @@ TAXONOMY = Taxonomy.load(ROOT / "config" / "taxonomy.yaml")
         ("vijana wanakusanya silaha na kula kiapo usiku", "ARMS_MOBILIZATION", None),
         ("police fired teargas at protesters in town", "PROTEST_REPRESSION", None),
         ("aid convoy blocked and the food trucks looted", "HUMANITARIAN_OBSTRUCTION", None),
+        ("Kiamaiko karao wamemmaliza boda msee sasa hivi", "KILLING", None),
+        ("Nyalenda mob justice, msee amechomwa juu ya simu", "KILLING", None),
+        ("a schoolgirl was taken from her home for forced marriage", "ABDUCTION_DETENTION", None),
+        ("polisi wanarusha vitoza machozi kwa wanaoandamana", "PROTEST_REPRESSION", None),
+        ("هربت مئات العائلات من بيوتها", "DISPLACEMENT", None),
+        ("توقف توزيع الغذاء في المخيم", "HUMANITARIAN_OBSTRUCTION", None),
     ],
 )
 def test_categories_and_victims(text, primary, victims):

@@ -86,7 +86,12 @@ class GeoConfig:
             )
         config.generic_words = {name_key(str(word)) for word in generic}
         for words_file in sorted((path.parent / "words").glob("*.txt")):
-            config.common_words |= _word_file(words_file)
+            words = _word_file(words_file)
+            if words_file.stem == "sw":
+                # The locative of a common word is as common: "darajani" (at the bridge),
+                # "hewani" (in the air).
+                words |= {word + "ni" for word in words if len(word) >= 4 and word[-1] in "aeiou"}
+            config.common_words |= words
         config.admin_labels = _labels(document.get("admin_labels", {}), source)
         return config
 

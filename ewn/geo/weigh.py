@@ -97,7 +97,8 @@ def score(
         # In the order of the places' ids: equal scores are then read the same every time.
         for place_id, quality in sorted(mention.candidates.items()):
             place = places.get(place_id)
-            if place is None:
+            # A country as a whole ("Kenya Power", "Republic of Kenya") says nothing of where.
+            if place is None or place.feature_code == "PCLI":
                 continue
             parts = {
                 "match": quality,
