@@ -328,5 +328,7 @@ def _categories(mine: list[str], theirs: list[str]) -> float:
         return (
             len(specific_mine & specific_theirs) / len(specific_mine | specific_theirs) * 0.5 + 0.5
         )
-    together = any(specific_mine <= family and specific_theirs <= family for family in FAMILIES)
+    # An incident told by many gathers many categories (the raid, the flight, the arming
+    # that followed): what this report says must go with some of them.
+    together = any(specific_mine <= family and specific_theirs & family for family in FAMILIES)
     return 0.4 if together else 0.0
