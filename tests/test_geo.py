@@ -115,6 +115,13 @@ def test_which_of_several_places_is_where_it_happened(rt, text, expected, county
     assert (reading.place.name, reading.place.admin1) == (expected, county)
 
 
+def test_a_city_named_first_says_which_of_its_quarters(rt):
+    # Nyalenda is an estate of Kisumu, and a village 26 km east of it.
+    reading = read(rt, "Kisumu (Nyalenda): a young man was burnt to death by a mob last night")
+    assert reading.place.name == "Nyalenda"
+    assert km(reading.place.latitude, reading.place.longitude, -0.10221, 34.76171) < 10
+
+
 def test_a_former_district_says_which_place_of_a_name(rt):
     # Rukanga in Taita Taveta, Murang'a and Kirinyaga; "taita" is the former Taita District.
     reading = read(rt, "Rukanga, taita: youths burnt 2 vehicles of the mining company")

@@ -30,6 +30,7 @@ ADMIN_CODES = ("ADM1", "ADM2")
 FAR_KM = 50.0
 NEAR_KM = 30.0  # a place this close may be named to say where another one is
 QUALIFIED_SHARE = 0.6
+CITY = 100_000  # a town this big is often named first, its estate or quarter after it
 INSIDE_SHARE = 0.7  # of a place inside the county named next to it ("githunguri kiambu")
 
 
@@ -156,6 +157,8 @@ def _qualified(best: Scored, scored: list[Scored]) -> Scored | None:
     def before(s: Scored) -> bool:
         if best.mention.cue_from is not None:
             return s.mention.last == best.mention.cue_from
+        if best.place.population >= CITY and s.mention.first == best.mention.last:
+            return s.place.population < best.place.population  # "Kisumu (Nyalenda)"
         return s.mention.last == best.mention.first and s.place.population < best.place.population
 
     return min(
@@ -173,8 +176,13 @@ def _qualified(best: Scored, scored: list[Scored]) -> Scored | None:
 
 
 def _specific(item: Scored) -> bool:
-    """A town, village, camp or market: more precise than the county it is in."""
-    return item.place.feature_class == "P" or item.place.feature_code in ("CMP", "MKT", "EST")
+    """A town, village, estate, camp or market: more precise than the county it is in."""
+    return item.place.feature_class == "P" or item.place.feature_code in (
+        "CMP",
+        "MKT",
+        "EST",
+        "LCTY",
+    )
 
 
 def _as_county(best: Scored, scored: list[Scored]) -> Scored | None:
