@@ -170,6 +170,13 @@ def test_ambiguous_name_follows_the_monitors_home(rt):
     assert alone.confidence < near_samburu.confidence
 
 
+def test_a_name_in_the_monitors_county_is_near_enough(rt):
+    # Kichwa Tembo: a camp in the Mara, 90 km from Narok town but in Narok county.
+    reading = read(rt, "kichwa tembo: des gardes ont frappé des éleveurs", home="Narok")
+    assert (reading.place.name, reading.place.admin1) == ("Kichwa Tembo", "41")
+    assert reading.confidence >= 0.5
+
+
 def test_other_places_in_the_message_disambiguate(rt):
     reading = read(rt, "githunguri kiambu: two women abducted")
     assert reading.place.name == "Githunguri" and reading.place.admin1 == "22"

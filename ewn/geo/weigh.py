@@ -60,6 +60,7 @@ DESTINATION_PENALTY = 0.12
 COUNTY_NOUN = 0.10
 MAX_CANDIDATES = 12
 HOME_SCALE_KM = 40.0
+HOME_COUNTY = 0.5
 
 
 @dataclass
@@ -68,6 +69,17 @@ class Scored:
     place: Place
     score: float
     parts: dict[str, float]
+
+
+def _near_home(home: Place, place: Place) -> float:
+    """How near the monitor's home: monitors mostly report from their own county, so a place
+    in it counts as fairly near however far across the county it lies."""
+    near = math.exp(
+        -km(home.latitude, home.longitude, place.latitude, place.longitude) / HOME_SCALE_KM
+    )
+    if home.admin1 and home.country == place.country and home.admin1 == place.admin1:
+        return max(near, HOME_COUNTY)
+    return near
 
 
 def _strongest(scored: list[Scored]) -> list[Scored]:
@@ -109,14 +121,7 @@ def score(
                     place.feature_code, CLASS_PRIOR.get(place.feature_class, 0.3)
                 ),
                 "population": min(1.0, math.log10(place.population + 1) / 6),
-                "home": (
-                    math.exp(
-                        -km(home.latitude, home.longitude, place.latitude, place.longitude)
-                        / HOME_SCALE_KM
-                    )
-                    if home
-                    else 0.35
-                ),
+                "home": _near_home(home, place) if home else 0.35,
                 "context": 0.0,
             }
             scored.append(Scored(mention, place, 0.0, parts))
