@@ -107,6 +107,8 @@ def test_arabic_spellings_of_latin_names(rt, text, expected):
         # "X Y": the smaller place, and the one of its name inside the county named.
         ("kongoni naivasha: wafanyakazi wamepigana na walinzi", "Kongoni", "39"),
         ("Luanda kakamega: youths blocked the road after an accident", "Luanda", "20"),
+        # A hyphen inside a name joins it; spaced, it ends a heading.
+        ("muru-erith: families fled towards lodwar after raiders attacked", "Muru-erith", "51"),
     ],
 )
 def test_which_of_several_places_is_where_it_happened(rt, text, expected, county):

@@ -111,10 +111,15 @@ def _side(tokens: list[Token], first: int, noun: str | None, config: GeoConfig) 
     return noun == "side" and first > 0 and tokens[first - 1].folded in config.stopwords
 
 
+# A hyphen between two words with no space is inside a name ("Muru-erith", "Ol-Kalou").
+JOINERS = ("-", "–")
+
+
 def _punctuated(text: str, words: list[Token]) -> bool:
     """Whether punctuation separates the words (a name does not span "Molo, Nakuru")."""
     return any(
-        any(mark in text[a.end : b.start] for mark in ",.;:!?()-–/")
+        text[a.end : b.start] not in JOINERS
+        and any(mark in text[a.end : b.start] for mark in ",.;:!?()-–/")
         for a, b in itertools.pairwise(words)
     )
 
@@ -125,7 +130,7 @@ def _header_end(text: str, tokens: list[Token]) -> int:
     for index, token in enumerate(tokens[:4]):
         end = tokens[index + 1].start if index + 1 < len(tokens) else len(text)
         following = text[token.end : end]
-        if any(mark in following for mark in (":", "-", "–")):
+        if following not in JOINERS and any(mark in following for mark in (":", "-", "–")):
             return index + 1
         if "." in following or following.count(",") > 1:
             return 0
