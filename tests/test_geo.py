@@ -109,6 +109,8 @@ def test_arabic_spellings_of_latin_names(rt, text, expected):
         ("Luanda kakamega: youths blocked the road after an accident", "Luanda", "20"),
         # A hyphen inside a name joins it; spaced, it ends a heading.
         ("muru-erith: families fled towards lodwar after raiders attacked", "Muru-erith", "51"),
+        # A common word's locative is a place when announced ("darajani" is not).
+        ("karibu na pangani lamu magari mawili yameshambuliwa barabarani", "Pangani", "30"),
     ],
 )
 def test_which_of_several_places_is_where_it_happened(rt, text, expected, county):

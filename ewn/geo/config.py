@@ -32,6 +32,8 @@ class GeoConfig:
     place_nouns: dict[tuple[str, ...], str] = field(default_factory=dict)
     stopwords: set[str] = field(default_factory=set)
     common_words: set[str] = field(default_factory=set)
+    # Common words' locatives: places only when announced ("karibu na pangani").
+    locatives: set[str] = field(default_factory=set)
     generic_words: set[str] = field(default_factory=set)
     admin_labels: dict[str, dict[int, str]] = field(default_factory=dict)
 
@@ -88,9 +90,11 @@ class GeoConfig:
         for words_file in sorted((path.parent / "words").glob("*.txt")):
             words = _word_file(words_file)
             if words_file.stem == "sw":
-                # The locative of a common word is as common: "darajani" (at the bridge),
-                # "hewani" (in the air).
-                words |= {word + "ni" for word in words if len(word) >= 4 and word[-1] in "aeiou"}
+                # The locative of a common word: "darajani" (at the bridge), "hewani" (in the
+                # air); but many places are named so (Pangani, Bondeni, Ziwani).
+                config.locatives |= {
+                    word + "ni" for word in words if len(word) >= 4 and word[-1] in "aeiou"
+                } - words
             config.common_words |= words
         config.admin_labels = _labels(document.get("admin_labels", {}), source)
         return config

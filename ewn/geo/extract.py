@@ -155,7 +155,9 @@ def mentions(text: str, config: GeoConfig) -> tuple[list[Token], list[Mention]]:
                 continue
             noun = _noun_after(tokens, last, config)
             common = len(words) == 1 and (
-                words[0].folded in config.common_words or words[0].key in config.common_words
+                words[0].folded in config.common_words
+                or words[0].key in config.common_words
+                or (words[0].folded in config.locatives and first not in cued)
             )
             found.append(
                 Mention(
