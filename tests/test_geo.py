@@ -96,6 +96,7 @@ def test_arabic_spellings_of_latin_names(rt, text, expected):
         # Three words, one letter off.
         ("huko mukuru kwa njega demolitions started at 5am", "Mukuru kwa njenga", "05"),
         ("wezi kutoka upande wa Eldoret wamevamia Kesses usiku", "Kesses", "52"),
+        ("kosiray: youths from eldoret came in 2 pickups and beat up people", "Kosirai", "40"),
         # "Mau" of Mau Narok is not Mau Section, which would speak for Narok.
         ("R: SMS inayozunguka Mau Narok kuhusu shambulio ni uvumi", "Mau Narok", "39"),
         # "from the X attack" is where it happened.
