@@ -92,6 +92,11 @@ def test_arabic_vowel_marks_and_prefixes_do_not_hide_a_term():
         # Refugees live in the camp; a clash among them is not a flight.
         ("vurugu kati ya wakimbizi kwenye kisima, watu watatu wamejeruhiwa", "ARMED_ATTACK"),
         ("wakimbizi wapya 300 wamewasili kambini usiku", "DISPLACEMENT"),
+        # A flight is the event reported, not the attack named as its cause (a call for
+        # patrols after one is not: see the first case).
+        ("families moving into town after this morning's killings", "DISPLACEMENT"),
+        ("familia nyingi zimefika hapa usiku zikikimbia shambulio", "DISPLACEMENT"),
+        ("توقف توزيع الغذاء بعد الاشتباكات", "HUMANITARIAN_OBSTRUCTION"),
         # A stem of killing must not end other verbs: "-shambuliwa" is attacked, not killed.
         ("kituo cha polisi kilishambuliwa usiku, maafisa wawili wamejeruhiwa", "ARMED_ATTACK"),
         ("وقتلوا رجلين عند البئر", "KILLING"),  # "and they killed": prefix and suffix

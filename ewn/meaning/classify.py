@@ -23,6 +23,7 @@ _ARABIC = re.compile(r"[\u0600-\u06ff]")
 NEGATION_REACH = 5
 NUMBER_REACH = 4
 RUMOUR, GRAVEST = "RUMOR_UNVERIFIED", 5
+CONSEQUENCES = {"DISPLACEMENT", "HUMANITARIAN_OBSTRUCTION"}
 # A message this short with no incident words in it is not a report.
 SHORT_WITHOUT_TERMS = 5
 # Categories whose terms count victims ("5 killed", "watu watatu wametekwa").
@@ -220,8 +221,10 @@ def classify(
     follow_up = _phrase(folded, taxonomy.follow_up)
     if follow_up is not None:
         result.follow_up = text[words[follow_up[0]][1] : words[follow_up[1] - 1][2]]
-    # said: (category, sentence, clause) of what the report says happened
-    victims, said = [], []
+    causes = _phrase_ends(folded, taxonomy.cause)
+    # said: (category, sentence, clause) of what the report says happened; caused: what it
+    # names as the cause ("families fled *after the raid*")
+    victims, said, caused = [], [], set()
     for start, end, term in found:
         negated = _negated(folded, clauses, start, taxonomy)
         other = separate is not None and (
@@ -237,6 +240,8 @@ def classify(
             )
         )
         if not negated and not other:
+            if any(cut <= start and clauses[cut - 1] == clauses[start] for cut in causes):
+                caused.add(len(said))
             said.append((term.category, sentences[start], clauses[start]))
             if term.category in VICTIM_CATEGORIES:
                 victims += _numbers_near(folded, clauses, start, end)
@@ -251,7 +256,11 @@ def classify(
         for index, (_, _, end) in enumerate(words)
         if text[end : end + 2].strip()[:1] in ("?", "؟")
     }
-    result.primary = _primary(said, result.code, taxonomy, questions)
+    # A report of flight or of aid cut off is about that, not about the attack it names as
+    # the cause ("families fled after the raid"); fear or a protest after a killing is not.
+    told = [item for index, item in enumerate(said) if index not in caused]
+    main = told if any(c in CONSEQUENCES for c, _, _ in told) else said
+    result.primary = _primary(main, result.code, taxonomy, questions)
     if result.primary == RUMOUR and RUMOUR not in result.categories:
         result.categories.append(RUMOUR)
     if result.primary is None:
@@ -385,6 +394,16 @@ def _noise(folded: list[str], text: str, taxonomy: Taxonomy) -> bool:
     if _phrase(folded, taxonomy.not_incident) is not None:
         return True
     return text.strip().endswith(("?", "؟"))
+
+
+def _phrase_ends(folded: list[str], phrases: list[tuple[str, ...]]) -> list[int]:
+    """Where each occurrence of any of the phrases ends in the words."""
+    return [
+        start + len(phrase)
+        for phrase in phrases
+        for start in range(len(folded) - len(phrase) + 1)
+        if tuple(folded[start : start + len(phrase)]) == phrase
+    ]
 
 
 def _phrase(folded: list[str], phrases: list[tuple[str, ...]]) -> tuple[int, int] | None:

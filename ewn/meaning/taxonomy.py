@@ -10,7 +10,7 @@ from ewn.settings import SUPPORTED_LANGUAGES
 from ewn.text import fold, wildcard
 
 CATEGORY_KEYS = ("code", "severity", "risk_factors", "names", "terms")
-PHRASE_SECTIONS = ("negations", "not_incident", "separate", "follow_up")
+PHRASE_SECTIONS = ("negations", "not_incident", "separate", "follow_up", "cause")
 
 
 @dataclass(frozen=True)
@@ -48,6 +48,8 @@ class Taxonomy:
     separate: list[tuple[str, ...]] = field(default_factory=list)
     # "death toll now 4", "baada ya maandamano": what followed an event told before.
     follow_up: list[tuple[str, ...]] = field(default_factory=list)
+    # "families fled after the raid": the rest of the clause tells what caused the event.
+    cause: list[tuple[str, ...]] = field(default_factory=list)
 
     def severity(self, category: str) -> int:
         return self.categories[category].severity if category in self.categories else 2
