@@ -30,6 +30,8 @@ TAXONOMY = Taxonomy.load(ROOT / "config" / "taxonomy.yaml")
         ("aid convoy blocked and the food trucks looted", "HUMANITARIAN_OBSTRUCTION", None),
         ("Kiamaiko karao wamemmaliza boda msee sasa hivi", "KILLING", None),
         ("Nyalenda mob justice, msee amechomwa juu ya simu", "KILLING", None),
+        ("kitengela mob has finished a thief near namanga road", "KILLING", None),
+        ("Kariobangi jana usiku mob imemaliza msee", "KILLING", None),
         ("a schoolgirl was taken from her home for forced marriage", "ABDUCTION_DETENTION", None),
         ("polisi wanarusha vitoza machozi kwa wanaoandamana", "PROTEST_REPRESSION", None),
         ("هربت مئات العائلات من بيوتها", "DISPLACEMENT", None),
