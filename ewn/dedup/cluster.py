@@ -60,7 +60,7 @@ MIN_CATEGORY, MIN_TEXT_ALONE = 0.5, 0.25
 # joins out, or a larger drop, splits more true incidents than it saves on the tuning sets.)
 SAME_TEXT, SEPARATE = 0.45, 0.2
 APART = 0.5  # the time score of events that do not overlap, at most
-TEXT_SAMPLES = 6
+TEXT_SAMPLES = 10
 NEAR_COPY = 0.8  # text likeness of a copy, which joins whatever the places read
 GUESSES = 4  # readings of an unlocated report's text that are weighed
 
