@@ -349,3 +349,11 @@ def test_words_of_a_place_name_are_not_what_happened(rt, client):
     assert "PROPERTY_DESTRUCTION" in houses.categories
     assert "PROPERTY_DESTRUCTION" in classify("Burnt Forest", TAXONOMY).categories
     assert "PROPERTY_DESTRUCTION" not in classify("Burnt Forest", TAXONOMY, [(0, 12)]).categories
+
+
+def test_the_cause_a_report_names_is_kept_and_shown_as_such():
+    meaning = classify("families moving into town after this morning's killings", TAXONOMY)
+    assert meaning.primary == "DISPLACEMENT"
+    assert "KILLING" in meaning.categories  # the killings still inform the incident
+    causes = {t["category"]: t["cause"] for t in meaning.evidence()["terms"]}
+    assert causes == {"DISPLACEMENT": False, "KILLING": True}

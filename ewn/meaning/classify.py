@@ -107,6 +107,8 @@ class Match:
     negated: bool
     # After "separate from" in the same clause: the term tells of the other event.
     other_event: bool = False
+    # After "after", "baada ya" in the same clause: the term names the cause of the event.
+    cause: bool = False
 
 
 @dataclass
@@ -135,6 +137,7 @@ class Understanding:
                     "words": m.words,
                     "negated": m.negated,
                     "other_event": m.other_event,
+                    "cause": m.cause,
                 }
                 for m in self.matches
             ],
@@ -230,6 +233,7 @@ def classify(
         other = separate is not None and (
             start >= separate[1] and clauses[start] == clauses[separate[0]]
         )
+        cause = any(cut <= start and clauses[cut - 1] == clauses[start] for cut in causes)
         result.matches.append(
             Match(
                 term.category,
@@ -237,10 +241,11 @@ def classify(
                 text[words[start][1] : words[end - 1][2]],
                 negated,
                 other,
+                cause,
             )
         )
         if not negated and not other:
-            if any(cut <= start and clauses[cut - 1] == clauses[start] for cut in causes):
+            if cause:
                 caused.add(len(said))
             said.append((term.category, sentences[start], clauses[start]))
             if term.category in VICTIM_CATEGORIES:
@@ -396,21 +401,20 @@ def _noise(folded: list[str], text: str, taxonomy: Taxonomy) -> bool:
     return text.strip().endswith(("?", "؟"))
 
 
-def _phrase_ends(folded: list[str], phrases: list[tuple[str, ...]]) -> list[int]:
-    """Where each occurrence of any of the phrases ends in the words."""
-    return [
-        start + len(phrase)
-        for phrase in phrases
-        for start in range(len(folded) - len(phrase) + 1)
-        if tuple(folded[start : start + len(phrase)]) == phrase
-    ]
-
-
-def _phrase(folded: list[str], phrases: list[tuple[str, ...]]) -> tuple[int, int] | None:
-    """Where the first of the phrases (longest first) is in the words, if anywhere."""
+def _occurrences(folded: list[str], phrases: list[tuple[str, ...]]):
+    """(start, end) of every occurrence of the phrases in the words, phrase by phrase."""
     for phrase in phrases:
         size = len(phrase)
         for start in range(len(folded) - size + 1):
             if tuple(folded[start : start + size]) == phrase:
-                return start, start + size
-    return None
+                yield start, start + size
+
+
+def _phrase_ends(folded: list[str], phrases: list[tuple[str, ...]]) -> list[int]:
+    """Where each occurrence of any of the phrases ends in the words."""
+    return [end for _, end in _occurrences(folded, phrases)]
+
+
+def _phrase(folded: list[str], phrases: list[tuple[str, ...]]) -> tuple[int, int] | None:
+    """Where the first of the phrases (longest first) is in the words, if anywhere."""
+    return next(_occurrences(folded, phrases), None)
