@@ -12,7 +12,7 @@ from functools import lru_cache
 
 from ewn.dedup.concepts import Concepts
 from ewn.geo.names import word_key
-from ewn.meaning.classify import NUMBER_WORDS
+from ewn.meaning.numbers import NUMBER_WORDS
 from ewn.settings import ROOT
 from ewn.text import WORD, fold
 

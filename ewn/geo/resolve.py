@@ -27,6 +27,8 @@ CONFIDENCE_MIDPOINT = 0.45
 # A rival this far below the best reading no longer makes it doubtful.
 RIVAL_MARGIN = 0.15
 ADMIN_CODES = ("ADM1", "ADM2")
+# Feature codes outside class P as precise as a village: camp, market, estate, locality.
+SPECIFIC_CODES = ("CMP", "MKT", "EST", "LCTY")
 FAR_KM = 50.0
 NEAR_KM = 30.0  # a place this close may be named to say where another one is
 QUALIFIED_SHARE = 0.6
@@ -177,12 +179,7 @@ def _qualified(best: Scored, scored: list[Scored]) -> Scored | None:
 
 def _specific(item: Scored) -> bool:
     """A town, village, estate, camp or market: more precise than the county it is in."""
-    return item.place.feature_class == "P" or item.place.feature_code in (
-        "CMP",
-        "MKT",
-        "EST",
-        "LCTY",
-    )
+    return item.place.feature_class == "P" or item.place.feature_code in SPECIFIC_CODES
 
 
 def _as_county(best: Scored, scored: list[Scored]) -> Scored | None:

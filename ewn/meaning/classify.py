@@ -9,10 +9,10 @@ count.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Collection
 from dataclasses import dataclass, field
 
+from ewn.meaning.numbers import number
 from ewn.meaning.taxonomy import Taxonomy, Term
 from ewn.text import WORD, fold, wildcard_matches
 
@@ -28,75 +28,6 @@ CONSEQUENCES = {"DISPLACEMENT", "HUMANITARIAN_OBSTRUCTION"}
 SHORT_WITHOUT_TERMS = 5
 # Categories whose terms count victims ("5 killed", "watu watatu wametekwa").
 VICTIM_CATEGORIES = {"KILLING", "ARMED_ATTACK", "SEXUAL_VIOLENCE", "ABDUCTION_DETENTION"}
-NUMBER_WORDS = {
-    # en
-    "one": 1,
-    "two": 2,
-    "three": 3,
-    "four": 4,
-    "five": 5,
-    "six": 6,
-    "seven": 7,
-    "eight": 8,
-    "nine": 9,
-    "ten": 10,
-    "eleven": 11,
-    "twelve": 12,
-    "fifteen": 15,
-    "twenty": 20,
-    "dozen": 12,
-    "dozens": 24,
-    "several": 3,
-    "many": 10,
-    # sw (with the class prefixes of people: watu watatu, wawili, wanne...)
-    "mmoja": 1,
-    "moja": 1,
-    "wawili": 2,
-    "mbili": 2,
-    "watatu": 3,
-    "tatu": 3,
-    "wanne": 4,
-    "nne": 4,
-    "watano": 5,
-    "tano": 5,
-    "sita": 6,
-    "saba": 7,
-    "wanane": 8,
-    "nane": 8,
-    "tisa": 9,
-    "kumi": 10,
-    "ishirini": 20,
-    "kadhaa": 3,
-    "wengi": 10,
-    # fr
-    "un": 1,
-    "une": 1,
-    "deux": 2,
-    "trois": 3,
-    "quatre": 4,
-    "cinq": 5,
-    "sept": 7,
-    "huit": 8,
-    "neuf": 9,
-    "dix": 10,
-    "vingt": 20,
-    "plusieurs": 3,
-    # ar
-    "واحد": 1,
-    "اثنان": 2,
-    "اثنين": 2,
-    "قتيلان": 2,
-    "رجلان": 2,
-    "ثلاثة": 3,
-    "اربعة": 4,
-    "خمسة": 5,
-    "ستة": 6,
-    "سبعة": 7,
-    "ثمانية": 8,
-    "تسعة": 9,
-    "عشرة": 10,
-    "عشرات": 20,
-}
 
 
 @dataclass
@@ -169,13 +100,6 @@ def _words(text: str) -> list[tuple[str, int, int]]:
     return [(fold(m.group()), m.start(), m.end()) for m in WORD.finditer(text)]
 
 
-def _number(word: str) -> int | None:
-    if word.isdigit():
-        value = int("".join(str(unicodedata.digit(ch)) for ch in word))
-        return value if value < 10000 else None
-    return NUMBER_WORDS.get(word)
-
-
 def classify(
     text: str, taxonomy: Taxonomy, place_names: Collection[tuple[int, int]] = ()
 ) -> Understanding:
@@ -225,9 +149,9 @@ def classify(
     if follow_up is not None:
         result.follow_up = text[words[follow_up[0]][1] : words[follow_up[1] - 1][2]]
     causes = _phrase_ends(folded, taxonomy.cause)
-    # said: (category, sentence, clause) of what the report says happened; caused: what it
-    # names as the cause ("families fled *after the raid*")
-    victims, said, caused = [], [], set()
+    # said: (category, sentence, clause) of what the report says happened; told: the same
+    # without what it names as the cause ("families fled *after the raid*")
+    victims, said, told = [], [], []
     for start, end, term in found:
         negated = _negated(folded, clauses, start, taxonomy)
         other = separate is not None and (
@@ -245,9 +169,9 @@ def classify(
             )
         )
         if not negated and not other:
-            if cause:
-                caused.add(len(said))
             said.append((term.category, sentences[start], clauses[start]))
+            if not cause:
+                told.append(said[-1])
             if term.category in VICTIM_CATEGORIES:
                 victims += _numbers_near(folded, clauses, start, end)
     counted = [category for category, _, _ in said]
@@ -263,7 +187,6 @@ def classify(
     }
     # A report of flight or of aid cut off is about that, not about the attack it names as
     # the cause ("families fled after the raid"); fear or a protest after a killing is not.
-    told = [item for index, item in enumerate(said) if index not in caused]
     main = told if any(c in CONSEQUENCES for c, _, _ in told) else said
     result.primary = _primary(main, result.code, taxonomy, questions)
     if result.primary == RUMOUR and RUMOUR not in result.categories:
@@ -385,7 +308,7 @@ def _numbers_near(folded: list[str], clauses: list[int], start: int, end: int) -
     for position in range(max(0, start - NUMBER_REACH), min(len(folded), end + NUMBER_REACH)):
         if start <= position < end or clauses[position] != clauses[start]:
             continue
-        value = _number(folded[position])
+        value = number(folded[position])
         if value:
             found.append(value)
     return found

@@ -9,12 +9,11 @@ for hours, and monitors write after the fact.
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from ewn.meaning.classify import NUMBER_WORDS
+from ewn.meaning.numbers import number
 from ewn.text import WORD_PATTERN, fold
 
 DEFAULT_LOOKBACK = timedelta(hours=12)
@@ -203,12 +202,6 @@ def _phrase_range(meaning: tuple[int, object], local: datetime) -> tuple[datetim
     return _at(day, first), _at(day, last)
 
 
-def _number(word: str) -> int | None:
-    if word.isdigit():
-        return int("".join(str(unicodedata.digit(ch)) for ch in word))
-    return NUMBER_WORDS.get(word)
-
-
 def _ago(words: list[str], local: datetime):
     """ "2 hours ago", "masaa mawili yaliyopita", "il y a 3 heures", "قبل ساعتين"."""
     for index, word in enumerate(words):
@@ -227,7 +220,7 @@ def _ago(words: list[str], local: datetime):
         if not any(w in AGO_WORDS for w in around) or any(w in SINCE_WORDS for w in around):
             continue
         count = next(
-            (n for n in (_number(w) for w in words[max(0, index - 2) : index + 2]) if n),
+            (n for n in (number(w) for w in words[max(0, index - 2) : index + 2]) if n),
             2 if word == "ساعتين" else 1,
         )
         phrase = " ".join(around)
@@ -265,9 +258,9 @@ def _swahili_hour(words: list[str], index: int) -> tuple[float, str] | None:
     """Swahili time counts from sunrise: saa moja asubuhi is 7:00, saa nane usiku is 2:00."""
     if index >= len(words):
         return None
-    count = _number(words[index])
+    count = number(words[index])
     if count == 10 and words[index + 1 : index + 2] == ["na"] and index + 2 < len(words):
-        count += _number(words[index + 2]) or 0  # kumi na mbili: twelve
+        count += number(words[index + 2]) or 0  # kumi na mbili: twelve
     if not count or count > 12:
         return None
     hour = (count + 6) % 12
