@@ -50,9 +50,10 @@ def skeleton(joined_key: str, from_arabic: bool = False) -> str:
 
     Latin spellings double letters ("Garissa") where Arabic writes one; Arabic puts letters
     side by side where Latin has a vowel between them ("kkwm"). So doubled letters are
-    collapsed in Latin names only, and before the vowels go.
+    collapsed in Latin names only, and before the vowels go; so is the silent "gh" of English
+    "eigh" ("Eastleigh" is "إيستلي").
     """
-    text = joined_key if from_arabic else _REPEATS.sub(r"\1", joined_key)
+    text = joined_key if from_arabic else _REPEATS.sub(r"\1", joined_key).replace("eigh", "ei")
     for digraph, letter in _DIGRAPHS:
         text = text.replace(digraph, letter)
     return text.translate(_SKELETON_DROP).translate(_SKELETON_MAP)
