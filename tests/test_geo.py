@@ -87,7 +87,6 @@ def test_a_silent_english_gh_is_not_looked_for_in_arabic(rt):
     assert read(rt, "أطلق مسلحون النار على متجر في إيستلي ظهر اليوم").place.name == "Eastleigh"
 
 
-
 @pytest.mark.parametrize(
     ("text", "expected", "county"),
     [
