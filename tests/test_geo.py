@@ -198,6 +198,9 @@ def test_destination_is_not_the_incident_place(rt):
     assert place_name(rt, "nimepata habari Eburru kuna nyumba zimechomwa, nipo Naivasha") == (
         "Eburru"
     )
+    # A road is named after where it leads: "the Rhamu road near Mandera" is near Mandera
+    # (Rhamu lies 70 km away, in the same county).
+    assert place_name(rt, "انفجرت عبوة ناسفة على طريق رامو قرب مانديرا ظهر اليوم") == "Mandera"
 
 
 @pytest.mark.parametrize(

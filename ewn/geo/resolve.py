@@ -119,6 +119,7 @@ def _choose(scored: list[Scored]) -> tuple[Scored, Scored | None] | None:
             for s in sorted(scored, key=lambda s: -s.score)
             if not overlaps(s.mention, best.mention)
             and _specific(s)
+            and not s.mention.destination  # "the Rhamu road near Mandera" is not at Rhamu
             and _contains(county.place, s.place)
             and s.score > INSIDE_SHARE * best.score
             and (s.mention.first < best.mention.first or county.mention.noun == "county")
