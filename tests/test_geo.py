@@ -193,6 +193,12 @@ def test_other_places_in_the_message_disambiguate(rt):
     assert reading.place.name == "Githunguri" and reading.place.admin1 == "22"
 
 
+def test_a_capitalised_name_that_looks_like_a_locative_is_a_place(rt):
+    # "likoni" could be read as "liko" + the locative -ni; written with a capital, it is the
+    # Mombasa ferry town. Lower-case locatives stay common words (see below: "darajani").
+    assert place_name(rt, "Likoni usiku wa jana genge la vijana limewavamia wakazi") == "Likoni"
+
+
 def test_destination_is_not_the_incident_place(rt):
     assert place_name(rt, "families fled from Molo towards Nakuru after the attack") == "Molo"
     assert place_name(rt, "nimepata habari Eburru kuna nyumba zimechomwa, nipo Naivasha") == (

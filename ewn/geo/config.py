@@ -32,7 +32,8 @@ class GeoConfig:
     place_nouns: dict[tuple[str, ...], str] = field(default_factory=dict)
     stopwords: set[str] = field(default_factory=set)
     common_words: set[str] = field(default_factory=set)
-    # Common words' locatives: places only when announced ("karibu na pangani").
+    # Common words' locatives: places only when announced ("karibu na pangani") or written
+    # with a capital ("Likoni", not liko + -ni).
     locatives: set[str] = field(default_factory=set)
     generic_words: set[str] = field(default_factory=set)
     admin_labels: dict[str, dict[int, str]] = field(default_factory=dict)

@@ -157,7 +157,11 @@ def mentions(text: str, config: GeoConfig) -> tuple[list[Token], list[Mention]]:
             common = len(words) == 1 and (
                 words[0].folded in config.common_words
                 or words[0].key in config.common_words
-                or (words[0].folded in config.locatives and first not in cued)
+                or (
+                    words[0].folded in config.locatives
+                    and first not in cued
+                    and not words[0].capitalised
+                )
             )
             found.append(
                 Mention(
