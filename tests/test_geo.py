@@ -223,6 +223,8 @@ def test_destination_is_not_the_incident_place(rt):
         # A community, and the country as a whole, are not where something happened.
         "Kalenjin elders say the land of others will not be touched",
         "Kenya Power staff attacked while disconnecting illegal lines",
+        # Arabic common words with "the" written on: "in exchange for the money" (Malmal).
+        "أُفرج عن بعض المعتقلين صباح اليوم مقابل المال",
         # "Wakuja" (newcomers, a word of incitement) is not the village of Wakula.
         "Tahadhari: wavamizi wanakuja usiku wa leo. Wakuja waondoke kabla ya giza.",
     ],

@@ -157,6 +157,7 @@ def mentions(text: str, config: GeoConfig) -> tuple[list[Token], list[Mention]]:
             common = len(words) == 1 and (
                 words[0].folded in config.common_words
                 or words[0].key in config.common_words
+                or _without_article(words[0].folded) in config.common_words
                 or (
                     words[0].folded in config.locatives
                     and first not in cued
@@ -188,6 +189,15 @@ def mentions(text: str, config: GeoConfig) -> tuple[list[Token], list[Mention]]:
                 )
             )
     return tokens, found
+
+
+_ARTICLE = re.compile(r"^(?:[وفبك]?ال|[وف]?لل)")
+
+
+def _without_article(word: str) -> str:
+    """An Arabic word without "the" and a letter written onto its front: "الشارع" (the
+    street), "بالمال" (with the money) and "للسوق" (to the market) are common words too."""
+    return _ARTICLE.sub("", word) if word[:1] in "الوفبك" else word
 
 
 def _long_name(words: list[Token], config: GeoConfig) -> bool:
