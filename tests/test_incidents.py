@@ -154,21 +154,6 @@ def test_one_name_read_as_two_places_is_still_one_event(client, rt):
     assert incident.report_count == 2
 
 
-def test_a_name_unknown_to_the_gazetteer_ties_reports_of_one_county(client, rt):
-    # "Kondele" is not in the gazetteer: one report is placed by the Nyalenda it also names
-    # (a village 26 km east of Kisumu), the other in Kisumu. Both in Kisumu county, both
-    # about Kondele tonight: one rumour.
-    from_monitors(
-        client,
-        rt,
-        "Tahadhari: polisi wamepanga kuvamia Kondele na Nyalenda usiku wa leo kuua vijana",
-        "Kuna texts za uongo zinazunguka Kisumu eti karao watavamia Kondele leo usiku",
-    )
-    assert len({(r.latitude, r.longitude) for r in reports(rt)}) == 2
-    [incident] = incidents(rt)
-    assert incident.report_count == 2
-
-
 def test_the_same_words_about_another_town_are_another_event(client, rt):
     """Near-identical words do not make one event of two towns' reports."""
     from_monitors(

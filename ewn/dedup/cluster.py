@@ -64,7 +64,7 @@ SAME_TEXT, SEPARATE = 0.45, 0.2
 APART = 0.5  # the time score of events that do not overlap, at most
 TEXT_SAMPLES = 10
 NEAR_COPY = 0.8  # text likeness of a copy, which joins whatever the places read
-NAMED_ALIKE = 0.4  # the place score of one name read as two places far apart
+NAMED_ALIKE = 0.4  # the place score of one name read as two places
 GUESSES = 4  # readings of an unlocated report's text that are weighed
 
 
@@ -261,13 +261,9 @@ def score(session: Session, features: Features, incident: Incident, settings, ge
         # The same words naming the same places (a forwarded alert), read apart: the reading
         # differs, not the event ("Manyatta" is also a town in Embu). The same words about
         # another town ("houses burnt at Molo" / "at Kapedo") are another event.
-        # A name both use, read as two places: the name the report was located by, read as
-        # a namesake there; or, within one county, a name the gazetteer lacks ("Kondele")
-        # while another word placed one of them.
         shared = _shared_names(mine, texts, geo)
-        same_area = features.area_id is not None and features.area_id == incident.area_id
-        if _located_by(report, shared) or (shared and same_area):
-            place = NAMED_ALIKE
+        if _located_by(report, shared):
+            place = NAMED_ALIKE  # the name it was located by, read as another place there
         elif text < NEAR_COPY or not shared:
             return None
         else:
