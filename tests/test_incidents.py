@@ -140,20 +140,6 @@ def test_an_incident_happened_where_most_reports_agree():
     assert agreed_time([(at(1, 15), at(2, 3))]) == (at(1, 15), at(2, 3))
 
 
-def test_one_name_read_as_two_places_is_still_one_event(client, rt):
-    # "Chebilat" is a village and, 75 km away, a sub-location; the two messages read it
-    # differently, and each is precisely located.
-    from_monitors(
-        client,
-        rt,
-        "Chebilat mpakani: nyumba saba zimechomwa usiku, watu wawili wamepigwa mishale",
-        "Chebilat border: overnight arson, 7 houses burnt, 2 injured by arrows",
-    )
-    assert len({r.place_name for r in reports(rt)}) == 2
-    [incident] = incidents(rt)
-    assert incident.report_count == 2
-
-
 def test_the_same_words_about_another_town_are_another_event(client, rt):
     """Near-identical words do not make one event of two towns' reports."""
     from_monitors(

@@ -22,7 +22,6 @@ from ewn.dedup import incidents as aggregate
 from ewn.dedup.text import bands, numbers, profile, similarity, word_keys
 from ewn.geo.distance import km_fast
 from ewn.geo.extract import name_words
-from ewn.geo.names import sound_key, word_key
 from ewn.meaning.classify import own_text
 from ewn.meaning.stage import CLUSTER_STAGE
 from ewn.models import Incident, IncidentDecision, Monitor, Place, Report
@@ -30,7 +29,6 @@ from ewn.refs import report_reference
 from ewn.store import incidents as store
 from ewn.store import places as place_store
 from ewn.store.common import with_unique_retry
-from ewn.text import WORD, fold
 from ewn.worker import Job, transactional_stage
 
 log = logging.getLogger(__name__)
@@ -64,7 +62,6 @@ SAME_TEXT, SEPARATE = 0.45, 0.2
 APART = 0.5  # the time score of events that do not overlap, at most
 TEXT_SAMPLES = 10
 NEAR_COPY = 0.8  # text likeness of a copy, which joins whatever the places read
-NAMED_ALIKE = 0.4  # the place score of one name read as two places
 GUESSES = 4  # readings of an unlocated report's text that are weighed
 
 
@@ -150,13 +147,9 @@ def place(session: Session, rt, report: Report) -> Incident:
     current = session.get(Incident, report.incident_id) if report.incident_id else None
     best, best_scores = None, None
     if not report.not_incident:
-        # A precisely located report finds its incident among the nearby ones, and through
-        # the name it was located by (one name read as two places far apart); text
-        # signatures and rare words are for reports whose place is unknown or coarse.
-        search_bands, search_words = signature, words
-        if not features.coarse:
-            search_bands = []
-            search_words = sorted(set(words) & set(word_keys(report.location_wording or "")))
+        # A precisely located report finds its incident among the nearby ones; text
+        # signatures are for reports whose place is unknown or coarse.
+        text_keys = features.coarse
         candidates = {
             incident.id: incident
             for index, where in enumerate((features, *features.alternatives))
@@ -166,8 +159,8 @@ def place(session: Session, rt, report: Report) -> Incident:
                 where.latitude,
                 where.longitude,
                 where.area_id,
-                search_bands if index == 0 else [],
-                search_words if index == 0 else [],
+                signature if text_keys and index == 0 else [],
+                words if text_keys and index == 0 else [],
             )
         }.values()
         for incident in candidates:
@@ -261,13 +254,9 @@ def score(session: Session, features: Features, incident: Incident, settings, ge
         # The same words naming the same places (a forwarded alert), read apart: the reading
         # differs, not the event ("Manyatta" is also a town in Embu). The same words about
         # another town ("houses burnt at Molo" / "at Kapedo") are another event.
-        shared = _shared_names(mine, texts, geo)
-        if _located_by(report, shared):
-            place = NAMED_ALIKE  # the name it was located by, read as another place there
-        elif text < NEAR_COPY or not shared:
+        if text < NEAR_COPY or not _shared_names(mine, texts, geo):
             return None
-        else:
-            place = 0.0
+        place = 0.0
     category = _categories(report.categories or [], incident.categories or [])
     # Being in the same place on the same day is not enough: different events happen
     # there too. What happened, or how it is told, must agree as well.
@@ -298,14 +287,6 @@ def score(session: Session, features: Features, incident: Incident, settings, ge
         parts["same_name"] = sorted(names)
     parts["total"] = round(total, 3)
     return parts
-
-
-def _located_by(report: Report, names: set[str]) -> bool:
-    """Whether the words the report was located by are among names (as sound keys)."""
-    if not names or not report.location_wording:
-        return False
-    wording = {sound_key(word_key(word)) for word in WORD.findall(fold(report.location_wording))}
-    return wording <= names
 
 
 def _shared_names(text: str, others: list[str], geo) -> set[str]:
