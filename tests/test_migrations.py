@@ -1,4 +1,5 @@
-"""Migrations produce exactly the schema the models describe, on both databases."""
+"""Migrations produce exactly the schema the models describe, on both databases, and data
+migrations fix the rows they are written for."""
 
 from __future__ import annotations
 
