@@ -197,7 +197,7 @@ _ARTICLE = re.compile(r"^(?:[وفبك]?ال|[وف]?لل)")
 def _without_article(word: str) -> str:
     """An Arabic word without "the" and a letter written onto its front: "الشارع" (the
     street), "بالمال" (with the money) and "للسوق" (to the market) are common words too."""
-    return _ARTICLE.sub("", word) if word[:1] in "الوفبك" else word
+    return _ARTICLE.sub("", word)
 
 
 def _long_name(words: list[Token], config: GeoConfig) -> bool:
