@@ -457,3 +457,45 @@ def test_an_unlocated_report_joins_through_a_reading_of_its_ambiguous_place(clie
     with rt.db.session() as session:
         joined = session.scalar(select(IncidentDecision).where(IncidentDecision.action == "joined"))
     assert joined.scores["place"] == 0.6
+
+
+def test_a_report_read_at_a_namesake_joins_the_incident_and_moves_there(client, rt):
+    """Sigor is a village in West Pokot and another in Kericho, 270 km apart. Alone, the
+    second report reads as the one in Kericho; the raid near the other says which it is."""
+    enrol(rt, "+254711000001")
+    enrol(rt, "+254711000002")
+    send(
+        client, "Bandits attacked Weiwei near Sigor at dawn, three herders killed", "+254711000001"
+    )
+    drain(rt)
+    send(
+        client,
+        "Sigor: death toll from the bandit raid is now five, bodies at Sigor dispensary",
+        "+254711000002",
+    )
+    drain(rt)
+    first, second = reports(rt)
+    assert first.latitude > 1.0  # West Pokot
+    [incident] = incidents(rt)
+    assert incident.report_count == 2
+    with rt.db.session() as session:
+        joined = session.scalar(select(IncidentDecision).where(IncidentDecision.action == "joined"))
+    assert joined.scores["namesake"]["place"] == "Sigor"
+    assert second.place_name == "Sigor" and second.latitude > 1.0
+    assert abs(second.latitude - first.latitude) < 0.2
+
+
+def test_a_report_placed_again_is_not_compared_with_itself(client, rt):
+    from ewn.dedup.incidents import sample_texts
+
+    from_monitors(
+        client,
+        rt,
+        "Armed men burned houses at Molo market this morning",
+        "Molo: nyumba zimechomwa na watu wenye silaha asubuhi hii sokoni",
+    )
+    first, second = reports(rt)
+    [incident] = incidents(rt)
+    with rt.db.session() as session:
+        assert sample_texts(session, incident, 10) == [first.text, second.text]
+        assert sample_texts(session, incident, 10, first.id) == [second.text]

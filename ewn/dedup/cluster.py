@@ -22,6 +22,7 @@ from ewn.dedup import incidents as aggregate
 from ewn.dedup.text import bands, numbers, profile, similarity, word_keys
 from ewn.geo.distance import km_fast
 from ewn.geo.extract import name_words
+from ewn.geo.locate import move_to
 from ewn.meaning.classify import own_text
 from ewn.meaning.stage import CLUSTER_STAGE
 from ewn.models import Incident, IncidentDecision, Monitor, Place, Report
@@ -62,7 +63,10 @@ SAME_TEXT, SEPARATE = 0.45, 0.2
 APART = 0.5  # the time score of events that do not overlap, at most
 TEXT_SAMPLES = 10
 NEAR_COPY = 0.8  # text likeness of a copy, which joins whatever the places read
-GUESSES = 4  # readings of an unlocated report's text that are weighed
+GUESSES = 4  # readings of a report's text that are weighed
+# A namesake scored at least this share of the place read is weighed too.
+NAMESAKE_SHARE = 0.75
+READ_SOURCES = {"text", "ask_back"}  # locations read from words, which may name namesakes
 
 
 @dataclass
@@ -74,9 +78,10 @@ class Features:
     coarse: bool
     latitude: float | None
     longitude: float | None
-    # Other places an unlocated report may be about (a name shared by places far apart):
-    # the incident it belongs to may say which.
+    # Other places the report may be about (a name shared by places far apart): the
+    # incident it belongs to may say which.
     alternatives: tuple[Features, ...] = ()
+    place: Place | None = None  # the gazetteer place of a reading
 
     @cached_property
     def text(self) -> str:
@@ -93,15 +98,53 @@ def features_of(session: Session, report: Report, settings) -> Features:
         coarse = report.location_radius_km is None or report.location_radius_km > (
             settings.distance_km
         )
-        return Features(report, area_id, coarse, report.latitude, report.longitude)
+        features = Features(report, area_id, coarse, report.latitude, report.longitude)
+        features.alternatives = tuple(
+            _guess(session, report, None, place) for place in _namesakes(session, report, settings)
+        )
+        return features
     guesses = [
-        Features(report, area_id or _area_of(session, guess), True, guess.latitude, guess.longitude)
-        for guess in _guessed_places(session, report)
+        _guess(session, report, area_id, guess) for guess in _guessed_places(session, report)
     ]
     if not guesses:
         return Features(report, area_id, True, None, None)
     guesses[0].alternatives = tuple(guesses[1:])
     return guesses[0]
+
+
+def _guess(session: Session, report: Report, area_id: int | None, place: Place) -> Features:
+    area_id = area_id or _area_of(session, place)
+    return Features(report, area_id, True, place.latitude, place.longitude, place=place)
+
+
+def _namesakes(session: Session, report: Report, settings) -> list[Place]:
+    """Far-off places with the name the report's place was read from, nearly as likely
+    ("Sigor" in West Pokot and in Kericho): the report may be about one of them."""
+    if report.location_source not in READ_SOURCES or not report.location_wording:
+        return []
+    evidence = json.loads(report.location_evidence or "{}").get("candidates", [])
+    wording = report.location_wording.casefold()
+    same = [item for item in evidence if item["words"].casefold() == wording]
+    if not same:
+        return []
+    least = NAMESAKE_SHARE * max(item["score"] for item in same)
+    found: list[Place] = []
+    for item in same:
+        if item["score"] < least or len(found) == GUESSES - 1:
+            continue
+        place = place_store.by_source_id(session, item["geonameid"])
+        if place is None or place.id == report.place_id:
+            continue
+        if all(
+            km_fast(place.latitude, place.longitude, other.latitude, other.longitude)
+            > settings.distance_km
+            for other in found
+        ) and (
+            km_fast(place.latitude, place.longitude, report.latitude, report.longitude)
+            > settings.distance_km
+        ):
+            found.append(place)
+    return found
 
 
 def _area_of(session: Session, place: Place) -> int | None:
@@ -177,6 +220,9 @@ def place(session: Session, rt, report: Report) -> Incident:
     previous = current
     if joins:
         incident, action = best, "joined"
+        if namesake := best_scores.get("namesake"):
+            # The incident says which of the places of that name the report means.
+            move_to(session, report, place_store.by_source_id(session, namesake["geonameid"]))
     else:
         incident, action = new_incident(session, report, features.area_id), "created"
     report.incident_id, report.placement = incident.id, "auto"
@@ -244,9 +290,13 @@ def score(session: Session, features: Features, incident: Incident, settings, ge
     follow_up = (report.classification_evidence or {}).get("follow_up")
     apart = 1.0 if follow_up and report.event_start >= incident.event_start else APART
     time = 1.0 if gap == timedelta(0) else max(0.0, 1 - gap / window) * apart
-    readings = [_place(where, incident, settings) for where in (features, *features.alternatives)]
-    place = max((value for value in readings if value is not None), default=None)
-    texts = aggregate.sample_texts(session, incident, TEXT_SAMPLES)
+    readings = [
+        (value, where)
+        for where in (features, *features.alternatives)
+        if (value := _place(where, incident, settings)) is not None
+    ]
+    place, reading = max(readings, key=lambda item: item[0], default=(None, None))
+    texts = aggregate.sample_texts(session, incident, TEXT_SAMPLES, report.id)
     mine = features.text
     own = profile(mine)
     text = max((similarity(own, other) for other in texts), default=0.0)
@@ -285,6 +335,9 @@ def score(session: Session, features: Features, incident: Incident, settings, ge
         # A name both use that EWN could not pin down to one place (unknown or ambiguous).
         total += 0.05
         parts["same_name"] = sorted(names)
+    if reading is not None and reading is not features and report.latitude is not None:
+        # Read near the incident as a namesake of the place first read.
+        parts["namesake"] = {"place": reading.place.name, "geonameid": reading.place.source_id}
     parts["total"] = round(total, 3)
     return parts
 

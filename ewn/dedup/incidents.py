@@ -34,11 +34,14 @@ def agreed_time(ranges: list[tuple[datetime, datetime]]) -> tuple[datetime, date
     return max(start for start, _ in covering), min(end for _, end in covering)
 
 
-def sample_texts(session: Session, incident: Incident, limit: int) -> list[str]:
+def sample_texts(
+    session: Session, incident: Incident, limit: int, without: int | None = None
+) -> list[str]:
     """The texts of the incident's first and latest reports (what a new one is compared to),
-    without what they say of other events."""
+    without what they say of other events, and without report `without` (a report placed
+    again is compared with the others, not with itself)."""
     query = select(Report.id, Report.text, Report.classification_evidence).where(
-        Report.incident_id == incident.id
+        Report.incident_id == incident.id, Report.id != (without or 0)
     )
     latest = session.execute(query.order_by(Report.id.desc()).limit(limit)).all()
     if len(latest) == limit:  # maybe more: the first two and the latest

@@ -76,10 +76,11 @@ def read_place(
     reading.destination = best.mention.destination
     reading.confidence = _confidence(best, rival)
     reading.radius_km = _radius(best.place, rival, best)
-    reading.evidence = [
-        _explain(item)
-        for item in sorted((s for s in scored if s.score > 0.3), key=lambda s: -s.score)[:8]
-    ]
+    # Each place once, at its best reading ("Sigor" named twice is one candidate).
+    distinct = {}
+    for item in sorted((s for s in scored if s.score > 0.3), key=lambda s: -s.score):
+        distinct.setdefault(item.place.id, item)
+    reading.evidence = [_explain(item) for item in list(distinct.values())[:8]]
     return reading
 
 
