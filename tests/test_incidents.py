@@ -499,3 +499,27 @@ def test_a_report_placed_again_is_not_compared_with_itself(client, rt):
     with rt.db.session() as session:
         assert sample_texts(session, incident, 10) == [first.text, second.text]
         assert sample_texts(session, incident, 10, first.id) == [second.text]
+
+
+def test_an_unlocated_report_guessed_far_off_joins_when_it_tells_the_same_story(client, rt):
+    """'sokoni' (at the market) is also a village on the coast: too weak to locate the second
+    report, that guess is no reason to keep apart two accounts of the same teargassing."""
+    enrol(rt, "+254711000001")
+    enrol(rt, "+254711000002")
+    send(
+        client,
+        "Narok: polisi wanarusha teargas sokoni sasa hivi, maduka yamefungwa",
+        "+254711000001",
+    )
+    drain(rt)
+    send(
+        client, "Teargas mingi sokoni sasa hivi, wasee wanahepa, maduka yamefungwa", "+254711000002"
+    )
+    drain(rt)
+    first, second = reports(rt)
+    assert first.place_name == "Narok" and second.latitude is None
+    [incident] = incidents(rt)
+    assert incident.report_count == 2
+    with rt.db.session() as session:
+        joined = session.scalar(select(IncidentDecision).where(IncidentDecision.action == "joined"))
+    assert joined.scores["place"] == 0.3

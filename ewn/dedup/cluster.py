@@ -63,6 +63,8 @@ SAME_TEXT, SEPARATE = 0.45, 0.2
 APART = 0.5  # the time score of events that do not overlap, at most
 TEXT_SAMPLES = 10
 NEAR_COPY = 0.8  # text likeness of a copy, which joins whatever the places read
+UNKNOWN_PLACE = 0.3  # the place score when nothing is known about where
+UNPLACED_TEXT = 0.35  # text likeness that outweighs an unlocated report's far-off guesses
 GUESSES = 4  # readings of a report's text that are weighed
 # A namesake scored at least this share of the place read is weighed too.
 NAMESAKE_SHARE = 0.75
@@ -304,9 +306,13 @@ def score(session: Session, features: Features, incident: Incident, settings, ge
         # The same words naming the same places (a forwarded alert), read apart: the reading
         # differs, not the event ("Manyatta" is also a town in Embu). The same words about
         # another town ("houses burnt at Molo" / "at Kapedo") are another event.
-        if text < NEAR_COPY or not _shared_names(mine, texts, geo):
+        if text >= NEAR_COPY and _shared_names(mine, texts, geo):
+            place = 0.0
+        elif report.latitude is None and gap == timedelta(0) and text >= UNPLACED_TEXT:
+            # Only guessed at, far off: what it tells, at that time, says more than a guess.
+            place = UNKNOWN_PLACE
+        else:
             return None
-        place = 0.0
     category = _categories(report.categories or [], incident.categories or [])
     # Being in the same place on the same day is not enough: different events happen
     # there too. What happened, or how it is told, must agree as well.
@@ -370,7 +376,7 @@ def _place(features: Features, incident: Incident, settings) -> float | None:
         return max(0.0, 1 - distance / settings.distance_km)
     if features.area_id is not None and incident.area_id is not None:
         return 0.5 if features.area_id == incident.area_id else None
-    return 0.3  # nothing known about where one of them happened
+    return UNKNOWN_PLACE  # nothing known about where one of them happened
 
 
 def _categories(mine: list[str], theirs: list[str]) -> float:
