@@ -149,6 +149,10 @@ def _namesakes(session: Session, report: Report, settings) -> list[Place]:
     return found
 
 
+def _namesake_place(features: Features, geonameid: int) -> Place:
+    return next(w.place for w in features.alternatives if w.place.source_id == geonameid)
+
+
 def _area_of(session: Session, place: Place) -> int | None:
     area = place_store.area(session, place.country, 1, place.admin1) if place.admin1 else None
     return area.id if area else None
@@ -224,7 +228,7 @@ def place(session: Session, rt, report: Report) -> Incident:
         incident, action = best, "joined"
         if namesake := best_scores.get("namesake"):
             # The incident says which of the places of that name the report means.
-            move_to(session, report, place_store.by_source_id(session, namesake["geonameid"]))
+            move_to(session, report, _namesake_place(features, namesake["geonameid"]))
     else:
         incident, action = new_incident(session, report, features.area_id), "created"
     report.incident_id, report.placement = incident.id, "auto"
