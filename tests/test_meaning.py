@@ -318,6 +318,9 @@ def test_what_a_report_says_of_another_event_is_not_its_own(text, primary, elsew
         "Ahero: hali imetulia baada ya maandamano ya wakulima",
         "Kakuma : calme le lendemain, bilan 3 morts",
         "حصيلة القتلى ارتفعت إلى ثلاثة في كاكوما",
+        "Mise à jour Kakuma : quatre personnes ont perdu la vie",
+        "ارتفع عدد القتلى في اشتباكات كاكوما إلى أربعة",
+        "تحديث من كاكوما: الشرطة اعتقلت خمسة عشر شخصا",
     ],
 )
 def test_a_report_of_what_followed_says_so(text):
