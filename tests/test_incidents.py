@@ -437,52 +437,61 @@ def test_words_shared_by_many_incidents_of_the_day_do_not_find_candidates(rt):
     assert [incident.id for incident in rare] == [made[0]]
 
 
-def test_an_unlocated_report_joins_through_a_reading_of_its_ambiguous_place(client, rt):
-    """ "Kalalani" names a place 3 km from Mariakani (across a county border) and another
-    250 km away, so the report stays unlocated; the reading near the incident counts."""
+def one_after_the_other(client, rt, first_text: str, second_text: str):
+    """Two monitors' reports, the second sent once the first is placed; both must make one
+    incident. Returns the two reports and the scores of the second one's join."""
     enrol(rt, "+254711000001")
     enrol(rt, "+254711000002")
-    send(client, "SV: schoolgirl sexually assaulted at Mariakani this evening", "+254711000001")
-    drain(rt)
-    send(
-        client,
-        "Kalalani: familia ya msichana aliyenajisiwa jioni hii inaomba msaada wa kisheria",
-        "+254711000002",
-    )
-    drain(rt)
+    for phone, text in (("+254711000001", first_text), ("+254711000002", second_text)):
+        send(client, text, phone)
+        drain(rt)
     first, second = reports(rt)
-    assert first.place_name == "Mariakani" and second.latitude is None
     [incident] = incidents(rt)
     assert incident.report_count == 2
     with rt.db.session() as session:
         joined = session.scalar(select(IncidentDecision).where(IncidentDecision.action == "joined"))
-    assert joined.scores["place"] == 0.6
+    return first, second, joined.scores
+
+
+def test_an_unlocated_report_joins_through_a_reading_of_its_ambiguous_place(client, rt):
+    """ "Kalalani" names a place 3 km from Mariakani (across a county border) and another
+    250 km away, so the report stays unlocated; the reading near the incident counts."""
+    first, second, scores = one_after_the_other(
+        client,
+        rt,
+        "SV: schoolgirl sexually assaulted at Mariakani this evening",
+        "Kalalani: familia ya msichana aliyenajisiwa jioni hii inaomba msaada wa kisheria",
+    )
+    assert first.place_name == "Mariakani" and second.latitude is None
+    assert scores["place"] == 0.6
 
 
 def test_a_report_read_at_a_namesake_joins_the_incident_and_moves_there(client, rt):
     """Sigor is a village in West Pokot and another in Kericho, 270 km apart. Alone, the
     second report reads as the one in Kericho; the raid near the other says which it is."""
-    enrol(rt, "+254711000001")
-    enrol(rt, "+254711000002")
-    send(
-        client, "Bandits attacked Weiwei near Sigor at dawn, three herders killed", "+254711000001"
-    )
-    drain(rt)
-    send(
+    first, second, scores = one_after_the_other(
         client,
+        rt,
+        "Bandits attacked Weiwei near Sigor at dawn, three herders killed",
         "Sigor: death toll from the bandit raid is now five, bodies at Sigor dispensary",
-        "+254711000002",
     )
-    drain(rt)
-    first, second = reports(rt)
     assert first.latitude > 1.0  # West Pokot
-    [incident] = incidents(rt)
-    assert incident.report_count == 2
-    with rt.db.session() as session:
-        joined = session.scalar(select(IncidentDecision).where(IncidentDecision.action == "joined"))
-    assert joined.scores["namesake"]["place"] == "Sigor"
+    assert scores["namesake"]["place"] == "Sigor"
     assert second.place_name == "Sigor" and second.latitude > 1.0
     assert abs(second.latitude - first.latitude) < 0.2
+
+
+def test_an_unlocated_report_guessed_far_off_joins_when_it_tells_the_same_story(client, rt):
+    """'sokoni' (at the market) is also a village on the coast: too weak to locate the second
+    report, that guess is no reason to keep apart two accounts of the same teargassing."""
+    first, second, scores = one_after_the_other(
+        client,
+        rt,
+        "Narok: polisi wanarusha teargas sokoni sasa hivi, maduka yamefungwa",
+        "Teargas mingi sokoni sasa hivi, wasee wanahepa, maduka yamefungwa",
+    )
+    assert first.place_name == "Narok" and second.latitude is None
+    assert scores["place"] == 0.3
 
 
 def test_a_report_placed_again_is_not_compared_with_itself(client, rt):
@@ -499,27 +508,3 @@ def test_a_report_placed_again_is_not_compared_with_itself(client, rt):
     with rt.db.session() as session:
         assert sample_texts(session, incident, 10) == [first.text, second.text]
         assert sample_texts(session, incident, 10, first.id) == [second.text]
-
-
-def test_an_unlocated_report_guessed_far_off_joins_when_it_tells_the_same_story(client, rt):
-    """'sokoni' (at the market) is also a village on the coast: too weak to locate the second
-    report, that guess is no reason to keep apart two accounts of the same teargassing."""
-    enrol(rt, "+254711000001")
-    enrol(rt, "+254711000002")
-    send(
-        client,
-        "Narok: polisi wanarusha teargas sokoni sasa hivi, maduka yamefungwa",
-        "+254711000001",
-    )
-    drain(rt)
-    send(
-        client, "Teargas mingi sokoni sasa hivi, wasee wanahepa, maduka yamefungwa", "+254711000002"
-    )
-    drain(rt)
-    first, second = reports(rt)
-    assert first.place_name == "Narok" and second.latitude is None
-    [incident] = incidents(rt)
-    assert incident.report_count == 2
-    with rt.db.session() as session:
-        joined = session.scalar(select(IncidentDecision).where(IncidentDecision.action == "joined"))
-    assert joined.scores["place"] == 0.3
