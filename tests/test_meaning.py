@@ -268,6 +268,21 @@ def test_event_time_phrases(text, start, end):
     assert (when.start, when.end) == (start, end)
 
 
+@pytest.mark.parametrize(
+    ("text", "start", "end"),
+    [
+        ("raiders struck at dawn", local(1, 3), local(1, 7)),
+        ("wamevamia asubuhi", local(1, 5), local(1, 12)),
+        ("attaque ce soir au marché", local(1, 16), local(2, 0)),
+        ("shots fired last night", local(1, 18), local(2, 0, 50)),
+    ],
+)
+def test_a_part_of_the_day_said_in_the_small_hours_is_the_day_just_ended(text, start, end):
+    """Sent at 00:50: "at dawn" is not a dawn still to come (nor a moment without length)."""
+    when = read_event_time(text, local(2, 0, 50), "Africa/Nairobi")
+    assert (when.start, when.end) == (start, end)
+
+
 def test_nothing_said_means_the_received_time_widened():
     when = read_event_time("men with guns are gathering", RECEIVED, "Africa/Nairobi")
     assert when.source == "received" and when.end == RECEIVED

@@ -199,6 +199,9 @@ def _phrase_range(meaning: tuple[int, object], local: datetime) -> tuple[datetim
     if part == NIGHT and days == 1 and local.hour >= 18:
         # "last night" said in the evening is still the night before.
         day = local - timedelta(days=1)
+    if part != NIGHT and days == 0 and local.hour < MORNING[0] and _at(day, first) > local:
+        # "this evening", "at dawn" sent in the small hours: the day that has just ended.
+        day = local - timedelta(days=1)
     return _at(day, first), _at(day, last)
 
 
