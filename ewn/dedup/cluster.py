@@ -20,9 +20,9 @@ from sqlalchemy.orm import Session
 
 from ewn.dedup import incidents as aggregate
 from ewn.dedup.text import bands, numbers, profile, similarity, word_keys
+from ewn.geo.corrections import move_to
 from ewn.geo.distance import km_fast
 from ewn.geo.extract import name_words
-from ewn.geo.locate import move_to
 from ewn.meaning.classify import own_text
 from ewn.meaning.stage import CLUSTER_STAGE
 from ewn.models import Incident, IncidentDecision, Monitor, Place, Report
@@ -137,16 +137,15 @@ def _namesakes(session: Session, report: Report, settings) -> list[Place]:
         place = place_store.by_source_id(session, item["geonameid"])
         if place is None or place.id == report.place_id:
             continue
-        if all(
-            km_fast(place.latitude, place.longitude, other.latitude, other.longitude)
-            > settings.distance_km
-            for other in found
-        ) and (
-            km_fast(place.latitude, place.longitude, report.latitude, report.longitude)
-            > settings.distance_km
-        ):
+        if all(_apart(place, other, settings) for other in (report, *found)):
             found.append(place)
     return found
+
+
+def _apart(one, other, settings) -> bool:
+    """Whether two located things (places, reports) are further apart than the distance."""
+    distance = km_fast(one.latitude, one.longitude, other.latitude, other.longitude)
+    return distance > settings.distance_km
 
 
 def _namesake_place(features: Features, geonameid: int) -> Place:

@@ -1,8 +1,10 @@
-"""Staff corrections of a report's place; the wording becomes an alias for next time."""
+"""Changes of a report's place after the locate stage: staff corrections (the wording becomes an
+alias for next time), and the namesake the report's incident points to."""
 
 from __future__ import annotations
 
 import json
+import logging
 
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
@@ -15,6 +17,7 @@ from ewn.geo.resolve import Reading
 from ewn.models import LocationCorrection, Place, PlaceName, PlaceNameVariant, Report
 from ewn.store import places as place_store
 
+log = logging.getLogger(__name__)
 SAME_PLACE_KM = 5.0
 
 
@@ -139,3 +142,20 @@ def add_alias(
         }
         for variant in deletions(flat) - known:
             session.add(PlaceNameVariant(variant=variant, joined=flat))
+
+
+def move_to(session: Session, report: Report, place: Place) -> None:
+    """The report's words name `place` after all, a namesake of the place first read (the
+    incident the report belongs to says which); the reading's confidence and evidence stay."""
+    fix = Fix(
+        place.latitude,
+        place.longitude,
+        report.location_source,
+        report.location_confidence or 0.0,
+        report.location_radius_km or 5.0,
+        place=place,
+        name=place.name,
+        wording=report.location_wording,
+    )
+    apply(session, report, fix, Reading())
+    log.info("report %s moved to a namesake of its place", report.reference)

@@ -253,23 +253,6 @@ def set_areas(session: Session, report: Report, fix: Fix) -> None:
         )
 
 
-def move_to(session: Session, report: Report, place: Place) -> None:
-    """The report's words name `place` after all, a namesake of the place first read (the
-    incident the report belongs to says which); the reading's confidence and evidence stay."""
-    fix = Fix(
-        place.latitude,
-        place.longitude,
-        report.location_source,
-        report.location_confidence or 0.0,
-        report.location_radius_km or 5.0,
-        place=place,
-        name=place.name,
-        wording=report.location_wording,
-    )
-    apply(session, report, fix, Reading())
-    log.info("report %s moved to a namesake of its place", report.reference)
-
-
 def fall_back(session: Session, report: Report, home: Place | None, reading: Reading) -> None:
     if home is None:
         report.location_status = "unlocated"
