@@ -233,6 +233,23 @@ def test_common_words_that_are_place_names_are_not_places(rt, text):
     assert place_name(rt, text) is None
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Words spelled as meant are not misspellings of a name one letter away (Wote).
+        "I wrote to you yesterday and nobody answered",
+        "Nous avons écrit hier, pas de réponse",
+    ],
+)
+def test_words_of_the_language_are_not_misspelt_names(rt, text):
+    assert place_name(rt, text) is None
+
+
+def test_a_former_province_is_read_as_a_large_region(rt):
+    reading = read(rt, "Around 30 people held at Central police station")
+    assert reading.place.feature_code == "ADM1H" and reading.radius_km >= 50
+
+
 def test_reading_explains_itself(rt):
     reading = read(rt, "karibu na soko la Burnt Forest")
     assert reading.wording == "Burnt Forest"

@@ -186,6 +186,16 @@ def test_sms_sent_in_a_burst_are_one_account_unless_they_open_another(client, rt
     ]
 
 
+def test_a_region_named_in_the_burst_is_no_other_event(client, rt):
+    enrol(rt, "+254711000001")
+    send(client, "Kisumu evening update: two dead after the Kondele shooting.", "+254711000001")
+    # "Central" reads as the former Central Province, far from Kisumu, but only as a region.
+    send(client, "Around 30 people held at Central police station.", "+254711000001")
+    drain(rt)
+    [report] = reports(rt)
+    assert report.text.endswith("held at Central police station.")
+
+
 def test_a_message_after_the_burst_without_a_sign_of_continuing_is_a_new_report(client, rt):
     enrol(rt, "+254711000001")
     send(client, "Ambush on the Kapedo road at dawn.", "+254711000001")

@@ -126,8 +126,13 @@ def _elsewhere(session: Session, rt, body: str, account: str) -> bool:
 
 
 def _place_of(session: Session, rt, text: str):
+    """The place a text says it happened at, if read with confidence and precisely: a region
+    ("held at Central police station" read as the old Central Province) says nothing of
+    another event."""
     reading = read_place(session, text, rt.geo, None, rt.settings.countries)
     if reading.place is None or reading.destination:
+        return None
+    if reading.radius_km is not None and reading.radius_km > rt.settings.incidents.distance_km:
         return None
     return reading.place if reading.confidence >= rt.settings.geo.min_confidence else None
 

@@ -15,6 +15,7 @@ from functools import lru_cache
 
 from rapidfuzz.distance import DamerauLevenshtein, Levenshtein
 from sqlalchemy.orm import Session
+from wordfreq import zipf_frequency
 
 from ewn.geo.config import GeoConfig
 from ewn.geo.names import Token, deletions, skeleton, sound_key, tokenise
@@ -31,6 +32,10 @@ NAME_QUALITY = 0.85
 # How good a match each way of matching is, before context.
 MATCH = {"alias": 1.0, "name": 1.0, "ascii": 1.0, "alternate": 0.95, "partial": 0.85}
 FUZZY_SOUND, FUZZY_ONE, FUZZY_TWO, SKELETON = 0.94, 0.88, 0.62, 0.6
+# A word at least this frequent in English, French or Arabic (Zipf scale: 3.5 is about three
+# in a million words) is written as meant: "scene" is not a misspelt "Scone", nor "wrote" Wote.
+WORD_ZIPF = 3.5
+WORD_LANGUAGES = {False: ("en", "fr"), True: ("ar",)}
 
 
 @dataclass
@@ -296,7 +301,19 @@ def _fuzzy_shape(mention: Mention) -> bool:
         return mention.long_name
     if mention.words > 2 or mention.common or (mention.words > 1 and mention.has_common):
         return False
+    if mention.words == 1 and dictionary_word(mention.text.casefold()):
+        return False
     return len(mention.joined) >= MIN_FUZZY or (mention.announced and len(mention.joined) >= 4)
+
+
+@lru_cache(maxsize=65536)
+def dictionary_word(word: str) -> bool:
+    """A frequent word of English, French or Arabic, spelled right (wordfreq's lists)."""
+    arabic = any("\u0600" <= char <= "\u06ff" for char in word)
+    return any(
+        zipf_frequency(word, language, wordlist="small") >= WORD_ZIPF
+        for language in WORD_LANGUAGES[arabic]
+    )
 
 
 def _wants_fuzzy(mention: Mention) -> bool:

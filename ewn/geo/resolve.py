@@ -229,9 +229,11 @@ def _confidence(best: Scored, rival: Scored | None) -> float:
 
 def _radius(place: Place, rival: Scored | None, best: Scored) -> float:
     code = place.feature_code
-    if code == "ADM1":
+    if code in ("ADM1H", "RGN"):  # a former province, a region: larger than a county
+        radius = 100.0
+    elif code == "ADM1":
         radius = 50.0
-    elif code == "ADM2":
+    elif code in ("ADM2", "ADM2H"):
         radius = 20.0
     elif place.feature_class == "A":
         radius = 10.0
