@@ -55,6 +55,10 @@ def test_categories_and_victims(text, primary, victims):
         # Hearsay about something else, in another sentence, leaves the killing a killing.
         ("A mob beat a thief to death. Some people say he was a robber", "KILLING"),
         ("Mwili umepatikana shambani. Wanakijiji wanasema alikuwa mchawi", "KILLING"),
+        # Hearsay in a later clause tells of the cause; before the claim, it doubts it.
+        ("maduka yameteketea usiku, watu wanasema yalichomwa makusudi", "PROPERTY_DESTRUCTION"),
+        ("watu wanasema maduka yamechomwa usiku", "RUMOR_UNVERIFIED"),
+        ("ONYO: Wakuja wote mnapewa hadi Ijumaa kuondoka. Sambaza", "RUMOR_UNVERIFIED"),
     ],
 )
 def test_a_claim_is_a_rumour_when_it_is_doubted_where_it_is_said(text, primary):
@@ -68,6 +72,7 @@ def test_a_claim_is_a_rumour_when_it_is_doubted_where_it_is_said(text, primary):
         "moto sokoni, hakuna aliyeuawa",
         "incendie au marché, personne n'a été tué",
         "حريق في السوق، لم يقتل أحد",
+        "حريق في السوق، ولم يُقتل أحد",  # "and not": the negation with "and" written on
     ],
 )
 def test_negation(text):
@@ -78,6 +83,9 @@ def test_negation(text):
 
 
 def test_arabic_vowel_marks_and_prefixes_do_not_hide_a_term():
+    # "لا يزال" is "still": not a negation of what follows.
+    still = classify("لا يزال نحو ثلاثمائة شخص نازحين في المدرسة", TAXONOMY)
+    assert still.primary == "DISPLACEMENT"
     # A damma written on the first letter of قتل; "the detainees" (ال + معتقلين).
     assert "KILLING" in classify("قُتل رجل طعناً بالسكين عند نقطة التوزيع", TAXONOMY).categories
     released = classify("أُفرج عن بعض المعتقلين صباح اليوم مقابل المال", TAXONOMY)
@@ -106,6 +114,17 @@ def test_arabic_vowel_marks_and_prefixes_do_not_hide_a_term():
         ("Laini saba msee amedungwa kisu na wakora asubuhi, ameaga", "KILLING"),
         ("dada yetu alifanyiwa unyama jana jioni", "SEXUAL_VIOLENCE"),
         ("اعتدى رجلان جنسياً على امرأة مساء أمس", "SEXUAL_VIOLENCE"),
+        ("deux bergers ont perdu la vie dans l'attaque", "KILLING"),
+        ("gari limeviziwa alfajiri barabarani", "ARMED_ATTACK"),
+        ("kundi la vijana linawatisha wafanyabiashara sokoni", "THREAT_INTIMIDATION"),
+        ("watu wa Golbanti wametoroka usiku", "DISPLACEMENT"),
+        # A category that outranks another is the primary (taxonomy.yaml "outranks").
+        ("la police a tiré sur des commerçants qui manifestaient", "PROTEST_REPRESSION"),
+        ("kangemi police beating people at the water kiosk demo", "PROTEST_REPRESSION"),
+        ("vipeperushi vinawataka wakuja waondoke kabla ya Ijumaa", "HATE_SPEECH_INCITEMENT"),
+        # ...but not a killing, nor the code the monitor chose.
+        ("two protesters shot dead by police", "KILLING"),
+        ("A: police beat protesters at the market", "ARMED_ATTACK"),
     ],
 )
 def test_what_the_words_imply(text, primary):
@@ -174,6 +193,11 @@ def test_severity_rises_with_many_victims():
             "categories:\n  KILLING:\n    code: K\n    severity: 5\n    risk_factors: [1]\n"
             "    names: {en: Killing}\n    terms: {sw: ['*ua']}\n",
             "at least 4 letters",
+        ),
+        (
+            "categories:\n  KILLING:\n    code: K\n    severity: 5\n    risk_factors: [1]\n"
+            "    names: {en: Killing}\n    terms: {en: [killed]}\n    outranks: [LOOTING]\n",
+            "unknown category: LOOTING",
         ),
     ],
 )

@@ -20,6 +20,7 @@ _CODE = re.compile(r"^\s*([A-Za-z]{1,3})\s*[:.\-–]\s*\S")
 _CLAUSE = re.compile(r"[.;!?\n،؛]|,\s|:(?!\d)")
 _SENTENCE = re.compile(r"[.!?\n؟](?!\d)")
 _ARABIC = re.compile(r"[\u0600-\u06ff]")
+_CONJUNCTIONS = ("و", "ف")  # Arabic "and", "so", written onto the next word
 NEGATION_REACH = 5
 NUMBER_REACH = 4
 RUMOUR, GRAVEST = "RUMOR_UNVERIFIED", 5
@@ -169,12 +170,12 @@ def classify(
             )
         )
         if not negated and not other:
-            said.append((term.category, sentences[start], clauses[start]))
+            said.append((term.category, sentences[start], clauses[start], start))
             if not cause:
                 told.append(said[-1])
             if term.category in VICTIM_CATEGORIES:
                 victims += _numbers_near(folded, clauses, start, end)
-    counted = [category for category, _, _ in said]
+    counted = [category for category, *_ in said]
     ordered = sorted(set(counted), key=lambda c: (-taxonomy.severity(c), -counted.count(c), c))
     if result.code and result.code not in ordered:
         ordered.insert(0, result.code)
@@ -187,7 +188,7 @@ def classify(
     }
     # A report of flight or of aid cut off is about that, not about the attack it names as
     # the cause ("families fled after the raid"); fear or a protest after a killing is not.
-    main = told if any(c in CONSEQUENCES for c, _, _ in told) else said
+    main = told if any(c in CONSEQUENCES for c, *_ in told) else said
     result.primary = _primary(main, result.code, taxonomy, questions)
     if result.primary == RUMOUR and RUMOUR not in result.categories:
         result.categories.append(RUMOUR)
@@ -205,24 +206,40 @@ def classify(
 
 
 def _primary(
-    said: list[tuple[str, int, int]], code: str | None, taxonomy: Taxonomy, questions: set[int]
+    said: list[tuple[str, int, int, int]],
+    code: str | None,
+    taxonomy: Taxonomy,
+    questions: set[int],
 ) -> str | None:
     """The main thing the report says: a killing or sexual violence is always the primary;
-    otherwise what the monitor wrote first (monitors lead with the main event), or the code
-    they started with. An unverified claim is a rumour whatever it claims; hearsay in another
-    sentence ("...burnt to death. People say he was a thief") does not make it one. A claim
+    otherwise the code they started with, or what the monitor wrote first (monitors lead with
+    the main event) unless the report tells of a category that outranks it (taxonomy.yaml:
+    the police beating protesters is the repression of a protest more than an attack).
+    An unverified claim is a rumour whatever it claims: hearsay that
+    introduces it or is part of its clause ("people say five were killed", "Tahadhari: ...",
+    "attackers planning to hit..."). Hearsay in a later clause or sentence tells of a cause or
+    a motive ("shops burnt, people say it was arson"; "...burnt to death. People say he was a
+    thief") and does not make it one. A claim
     asked as a question ("watu wameuawa?") is unverified too, but not one next to a question
     ("7 killed, where is the government?")."""
-    counted = [category for category, _, _ in said]
+    counted = [category for category, *_ in said]
     gravest = [c for c in counted if taxonomy.severity(c) >= GRAVEST and c != RUMOUR]
     specific = [c for c in counted if c not in ("OTHER", RUMOUR)]
     claim = gravest[0] if gravest else code if code and code != RUMOUR else None
-    claim = claim or (specific[0] if specific else None)
+    if claim is None and specific:
+        claim = specific[0]
+        claim = next((c for c in specific if claim in taxonomy.categories[c].outranks), claim)
     if RUMOUR in counted and (claim is None or code == RUMOUR):
         return RUMOUR
-    doubted = {sentence for category, sentence, _ in said if category == RUMOUR}
-    for category, sentence, clause in said:
-        if category == claim and (sentence in doubted or clause in questions):
+    doubts = [(sentence, part, at) for category, sentence, part, at in said if category == RUMOUR]
+    # The claim as first told ("shops burnt down, people say they were burnt on purpose").
+    told = next((item for item in said if item[0] == claim), None)
+    if told is not None:
+        _, sentence, clause, at = told
+        doubted = any(
+            where == sentence and (part == clause or before < at) for where, part, before in doubts
+        )
+        if doubted or clause in questions:
             return RUMOUR
     return claim or (counted[0] if counted else None)
 
@@ -296,11 +313,35 @@ def _negated(folded: list[str], clauses: list[int], start: int, taxonomy: Taxono
         size = len(size_phrase)
         for begin in range(max(0, start - NEGATION_REACH - size + 1), start - size + 1):
             if (
-                tuple(folded[begin : begin + size]) == size_phrase
+                _is_phrase(folded[begin : begin + size], size_phrase)
                 and clauses[begin] == (clauses[start])
+                and not _longer_phrase(folded, begin, size, taxonomy.follow_up)
             ):
                 return True
     return False
+
+
+def _is_phrase(words: list[str], phrase: tuple[str, ...]) -> bool:
+    """The words are the phrase; in Arabic the first may carry "and" (ولم يقتل أحد)."""
+    if tuple(words) == phrase:
+        return True
+    return (
+        bool(words)
+        and words[0][:1] in _CONJUNCTIONS
+        and _ARABIC.match(words[0]) is not None
+        and (words[0][1:], *words[1:]) == phrase
+    )
+
+
+def _longer_phrase(
+    folded: list[str], begin: int, size: int, phrases: list[tuple[str, ...]]
+) -> bool:
+    """The negation is the start of a longer phrase that says something else: "لا يزال"
+    (still), written with "not"."""
+    return any(
+        len(phrase) > size and tuple(folded[begin : begin + len(phrase)]) == phrase
+        for phrase in phrases
+    )
 
 
 def _numbers_near(folded: list[str], clauses: list[int], start: int, end: int) -> list[int]:

@@ -10,6 +10,7 @@ from ewn.settings import SUPPORTED_LANGUAGES
 from ewn.text import fold, wildcard
 
 CATEGORY_KEYS = ("code", "severity", "risk_factors", "names", "terms")
+OPTIONAL_KEYS = ("outranks",)
 PHRASE_SECTIONS = ("negations", "not_incident", "separate", "follow_up", "cause")
 
 
@@ -33,6 +34,9 @@ class Category:
     severity: int
     risk_factors: list[int]
     names: dict[str, str]
+    # Categories this one is the primary over when a report tells of both ("police beat the
+    # protesters": the repression of a protest, more than an attack).
+    outranks: tuple[str, ...] = ()
 
 
 @dataclass
@@ -81,6 +85,16 @@ class Taxonomy:
         taxonomy = cls()
         for name, body in document["categories"].items():
             _category(taxonomy, name, body, line_of(document["categories"], name), source)
+        for name, category in taxonomy.categories.items():
+            unknown = [other for other in category.outranks if other not in taxonomy.categories]
+            if unknown:
+                body = document["categories"][name]
+                raise ConfigError(
+                    source,
+                    line_of(body, "outranks"),
+                    f"{name}.outranks",
+                    f"unknown categor{'y' if len(unknown) == 1 else 'ies'}: {', '.join(unknown)}",
+                )
         for section in PHRASE_SECTIONS:
             phrases = []
             for _language, words in words_by_language(document.get(section, {}), section, source):
@@ -95,12 +109,12 @@ def _category(taxonomy: Taxonomy, name, body, line, source: str) -> None:
     if not isinstance(body, dict):
         raise ConfigError(source, line, name, "expected code, severity, risk_factors, names, terms")
     for key in body:
-        if key not in CATEGORY_KEYS:
+        if key not in CATEGORY_KEYS + OPTIONAL_KEYS:
             raise ConfigError(
                 source,
                 line_of(body, key),
                 f"{name}.{key}",
-                unknown_key_problem(key, list(CATEGORY_KEYS)),
+                unknown_key_problem(key, [*CATEGORY_KEYS, *OPTIONAL_KEYS]),
             )
     missing = [key for key in CATEGORY_KEYS if key not in body]
     if missing:
@@ -143,8 +157,21 @@ def _category(taxonomy: Taxonomy, name, body, line, source: str) -> None:
             f"{name}.names",
             "expected names per language, at least en",
         )
+    outranks = body.get("outranks", [])
+    if not isinstance(outranks, list) or not all(isinstance(o, str) for o in outranks):
+        raise ConfigError(
+            source,
+            line_of(body, "outranks"),
+            f"{name}.outranks",
+            "expected a list of category names",
+        )
     taxonomy.categories[name] = Category(
-        name, code, severity, list(factors), {str(k): str(v) for k, v in names.items()}
+        name,
+        code,
+        severity,
+        list(factors),
+        {str(k): str(v) for k, v in names.items()},
+        tuple(outranks),
     )
     taxonomy.codes[code] = name
     for language, words in words_by_language(body["terms"], f"{name}.terms", source):
