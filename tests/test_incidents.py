@@ -13,6 +13,7 @@ from ewn.cli import main
 from ewn.dedup.incidents import agreed_time
 from ewn.models import InboundMessage, Incident, IncidentDecision, Monitor, Report, utcnow
 from ewn.registry import NewIdentity, add
+from ewn.store import incidents as store
 from ewn.store import work
 from tests.builders import enrol, send
 from tests.conftest import drain
@@ -420,8 +421,6 @@ def test_a_place_the_gazetteer_does_not_know_still_brings_reports_together(clien
 
 
 def test_words_shared_by_many_incidents_of_the_day_do_not_find_candidates(rt):
-    from ewn.store import incidents as store
-
     with rt.db.session() as session:
         day = store.day_bucket(utcnow())
         made = []
@@ -445,6 +444,24 @@ def test_words_shared_by_many_incidents_of_the_day_do_not_find_candidates(rt):
         rare = store.candidates(session, [day], None, None, None, [], ["w:police", "w:kondele"])
     assert common == []
     assert [incident.id for incident in rare] == [made[0]]
+
+
+def test_an_incident_that_began_days_ago_is_found_while_its_time_is_near(client, rt):
+    """Filed under the day it began (a week of gatherings, "since last week"), it is still
+    a candidate for a report of this morning."""
+    enrol(rt, "+254711000001")
+    enrol(rt, "+254711000002")
+    send(client, "Molo: vijana wenye silaha wanakusanyika karibu na soko", "+254711000001")
+    drain(rt)
+    with rt.db.session() as session:
+        [incident] = session.scalars(select(Incident)).all()
+        for row in (incident, session.scalar(select(Report))):
+            row.event_start -= timedelta(days=5)
+        incident.day_bucket = store.day_bucket(incident.event_start)
+    send(client, "Molo: vijana wenye silaha bado wanakusanyika sokoni", "+254711000002")
+    drain(rt)
+    [incident] = incidents(rt)
+    assert incident.report_count == 2
 
 
 def one_after_the_other(client, rt, first_text: str, second_text: str):

@@ -69,6 +69,9 @@ GUESSES = 4  # readings of a report's text that are weighed
 # A namesake scored at least this share of the place read is weighed too.
 NAMESAKE_SHARE = 0.75
 READ_SOURCES = {"text", "ask_back"}  # locations read from words, which may name namesakes
+# How many days before its time window an incident near in time may have begun ("since last
+# week"; a raid told of over days): those are searched as well.
+BEGAN_DAYS_BEFORE = 7
 
 
 @dataclass
@@ -190,6 +193,14 @@ def place(session: Session, rt, report: Report) -> Incident:
         | {store.day_bucket(report.event_end)}
     )
     store.lock_days(session, days)
+    reach = store.Reach(
+        [
+            store.day_bucket(report.event_start - window - timedelta(days=back))
+            for back in range(1, BEGAN_DAYS_BEFORE + 1)
+        ],
+        report.event_start - window,
+        report.event_end + window,
+    )
     features = features_of(session, report, settings)
     signature, words = bands(features.text), word_keys(features.text)
     current = session.get(Incident, report.incident_id) if report.incident_id else None
@@ -209,6 +220,7 @@ def place(session: Session, rt, report: Report) -> Incident:
                 where.area_id,
                 signature if text_keys and index == 0 else [],
                 words if text_keys and index == 0 else [],
+                reach,
             )
         }.values()
         for incident in candidates:
