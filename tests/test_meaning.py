@@ -307,6 +307,26 @@ def test_a_part_of_the_day_said_in_the_small_hours_is_the_day_just_ended(text, s
     assert (when.start, when.end) == (start, end)
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ONYO: Wakuja wote mnapewa hadi Ijumaa kuondoka",
+        "All outsiders have until Friday to leave",
+        "Waondoke kabla ya Jumamosi",
+        "Jumamosi ijayo tutavamia soko",
+        "Ils doivent partir avant vendredi",
+    ],
+)
+def test_a_day_to_come_is_not_when_it_happened(text):
+    """A deadline or "next Saturday" in a threat is not the day of an event (it was read as
+    the last such day, days before the threat was sent)."""
+    assert read_event_time(text, RECEIVED, "Africa/Nairobi").source == "received"
+    # A day past still is: "killed on Friday", sent on Monday 2 March.
+    past = read_event_time("watu wawili waliuawa Ijumaa", RECEIVED, "Africa/Nairobi")
+    friday = datetime(2026, 2, 26, 21, tzinfo=UTC)  # 27 February, midnight local time
+    assert (past.start, past.end) == (friday, friday + timedelta(days=1))
+
+
 def test_nothing_said_means_the_received_time_widened():
     when = read_event_time("men with guns are gathering", RECEIVED, "Africa/Nairobi")
     assert when.source == "received" and when.end == RECEIVED

@@ -130,6 +130,12 @@ TIME_WORDS = _folded(
 # "between 9 and 11pm", "10-11pm", "entre 20h et 22h".
 RANGE_WORDS = _folded("and|to|till|until|na|hadi|mpaka|et|à|au|و|الى")
 CLOCK_CUES = {"at", "around", "about", "saa", "a", "vers", "الساعة"}
+# Words before a day named that make it a day to come, not the day something happened.
+DEADLINE_WORDS = _folded(
+    "until|till|by|before|hadi|mpaka|kabla|ifikapo|avant|jusqu'à|jusqu|d'ici|حتى|قبل"
+)
+NEXT_WORDS = _folded("next|coming|ijayo|inayokuja|prochain|prochaine|القادم|القادمة")
+LINKING_WORDS = _folded("ya|la|the|this|de|le")
 SWAHILI_PARTS = {"asubuhi": "am", "mchana": "pm", "jioni": "pm", "usiku": "night", "alfajiri": "am"}
 
 
@@ -342,9 +348,17 @@ def _range_start(words: list[str], index: int, hour: float) -> float | None:
 
 
 def _weekday(words: list[str], local: datetime):
-    for word in words:
-        if word in WEEKDAYS:
+    for index, word in enumerate(words):
+        if word in WEEKDAYS and not _ahead(words, index):
             back = (local.weekday() - WEEKDAYS[word]) % 7
             day = local - timedelta(days=back)
             return _at(day, 0), _at(day, 24), word
     return None
+
+
+def _ahead(words: list[str], index: int) -> bool:
+    """The day named is one to come: a deadline ("leave by Friday", "hadi Ijumaa", "kabla ya
+    Jumamosi", "avant vendredi") or the next one ("Jumamosi ijayo", "next Friday")."""
+    before = [w for w in words[max(0, index - 2) : index] if w not in LINKING_WORDS][-1:]
+    after = words[index + 1 : index + 2]
+    return bool(set(before) & (DEADLINE_WORDS | NEXT_WORDS) or set(after) & NEXT_WORDS)
