@@ -245,6 +245,11 @@ def test_words_of_the_language_are_not_misspelt_names(rt, text):
     assert place_name(rt, text) is None
 
 
+def test_the_heading_after_a_category_code_names_the_place(rt):
+    text = "SV: Kiminini, 14 July evening: woman assaulted in a farm near the Kitale road."
+    assert place_name(rt, text) == "Kiminini"
+
+
 def test_a_former_province_is_read_as_a_large_region(rt):
     reading = read(rt, "Around 30 people held at Central police station")
     assert reading.place.feature_code == "ADM1H" and reading.radius_km >= 50

@@ -116,6 +116,8 @@ def _side(tokens: list[Token], first: int, noun: str | None, config: GeoConfig) 
     return noun == "side" and first > 0 and tokens[first - 1].folded in config.stopwords
 
 
+# A category code a monitor starts a message with ("K:", "SV:", "AB -").
+_CODE = re.compile(r"[A-Z]{1,3}")
 # A hyphen between two words with no space is inside a name ("Muru-erith", "Ol-Kalou").
 JOINERS = ("-", "–")
 
@@ -129,13 +131,16 @@ def _punctuated(text: str, words: list[Token]) -> bool:
     )
 
 
-def _header_end(text: str, tokens: list[Token]) -> int:
+def _header_end(text: str, tokens: list[Token], first: int = 0) -> int:
     """How many leading words form a heading ended by ':' or ' - ' (0 if none); a comma may
-    set a place apart from its county in it ("Umoja, samburu: ...")."""
-    for index, token in enumerate(tokens[:4]):
+    set a place apart from its county in it ("Umoja, samburu: ..."). After a category code
+    ("SV: Kiminini, 14 July evening: ..."), the heading is the one after the code."""
+    for index, token in enumerate(tokens[first : first + 4], start=first):
         end = tokens[index + 1].start if index + 1 < len(tokens) else len(text)
         following = text[token.end : end]
         if following not in JOINERS and any(mark in following for mark in (":", "-", "–")):
+            if index == 0 and _CODE.fullmatch(text[token.start : token.end]):
+                return _header_end(text, tokens, 1) or 1
             return index + 1
         if "." in following or following.count(",") > 1:
             return 0
