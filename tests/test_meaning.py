@@ -160,6 +160,14 @@ def test_greetings_and_questions_are_not_incidents(text):
     assert meaning.not_incident and meaning.primary is None
 
 
+def test_a_message_that_only_denies_is_not_an_incident():
+    calm = classify("Kangemi iko calm leo, hakuna maandamano wala teargas", TAXONOMY)
+    assert calm.not_incident and calm.primary is None
+    # A tense scene with a denial is still something to know of.
+    tense = classify("Huruma bado hali ni tete, polisi wamejaa. Hakuna aliyeuawa", TAXONOMY)
+    assert tense.primary == "OTHER" and not tense.not_incident
+
+
 def test_unclassified_text_is_other_not_noise():
     meaning = classify("something strange is happening at the border, people are worried", TAXONOMY)
     assert meaning.primary == "OTHER" and not meaning.not_incident
