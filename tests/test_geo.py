@@ -75,6 +75,7 @@ def test_misspellings(rt, text, expected):
         # GeoNames has no Arabic name for these: matched by consonants and long vowels.
         ("اعتداء جنسي فجر اليوم في مخيم هاغاديرا وهي في طريقها لجلب الماء", "Hagadera"),
         ("هجوم في إيسيولو", "Isiolo"),  # an initial alef only carries the i
+        ("تعرضت لاجئة لاعتداء ليلة أمس في أونغاتا رونغاي", "Ongata Rongai"),  # two words
     ],
 )
 def test_arabic_spellings_of_latin_names(rt, text, expected):

@@ -260,7 +260,7 @@ def look_up(session: Session, tokens: list[Token], found: list[Mention]) -> int:
     arabic = [
         m
         for m in found
-        if not m.candidates and not m.common and m.words == 1 and _arabic(tokens, m)
+        if not m.candidates and not m.common and m.words <= 2 and _arabic(tokens, m)
     ]
     examined += _skeletons(session, arabic)
     return examined
