@@ -59,6 +59,13 @@ def test_categories_and_victims(text, primary, victims):
         ("maduka yameteketea usiku, watu wanasema yalichomwa makusudi", "PROPERTY_DESTRUCTION"),
         ("watu wanasema maduka yamechomwa usiku", "RUMOR_UNVERIFIED"),
         ("ONYO: Wakuja wote mnapewa hadi Ijumaa kuondoka. Sambaza", "RUMOR_UNVERIFIED"),
+        # A warning heading the message doubts all of it, whichever sentence.
+        (
+            "TAHADHARI: Usiku wa leo wageni wataondolewa. Mkiona moto msishangae.",
+            "RUMOR_UNVERIFIED",
+        ),
+        # What people of the report say they will do is not hearsay about the coded claim.
+        ("M: Vijana wamejihami na wanasema watafuata mifugo yao", "ARMS_MOBILIZATION"),
     ],
 )
 def test_a_claim_is_a_rumour_when_it_is_doubted_where_it_is_said(text, primary):
@@ -73,6 +80,7 @@ def test_a_claim_is_a_rumour_when_it_is_doubted_where_it_is_said(text, primary):
         "incendie au marché, personne n'a été tué",
         "حريق في السوق، لم يقتل أحد",
         "حريق في السوق، ولم يُقتل أحد",  # "and not": the negation with "and" written on
+        "moto sokoni sasa hivi, hatujui kama kuna waliokufa",  # "we do not know if"
     ],
 )
 def test_negation(text):
@@ -125,6 +133,13 @@ def test_arabic_vowel_marks_and_prefixes_do_not_hide_a_term():
         # ...but not a killing, nor the code the monitor chose.
         ("two protesters shot dead by police", "KILLING"),
         ("A: police beat protesters at the market", "ARMED_ATTACK"),
+        ("mwendesha boda amedungwa kisu, akaaga dunia kabla ya kufika hospitali", "KILLING"),
+        ("لقي اثنان من السكان حتفهما في الهجوم", "KILLING"),
+        ("kuna mtu ameangushwa na risasi hapa karibu na sokoni", "KILLING"),
+        ("Taveta: familia kama sitini zimefurushwa kutoka shamba", "DISPLACEMENT"),
+        ("family of the man taken this morning say he has not come home", "ABDUCTION_DETENTION"),
+        # A monitor who codes the flight means the flight, even with deaths in it.
+        ("D: 120 families sheltering in the school after 4 were killed", "DISPLACEMENT"),
     ],
 )
 def test_what_the_words_imply(text, primary):

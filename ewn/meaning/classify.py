@@ -214,21 +214,29 @@ def _primary(
     taxonomy: Taxonomy,
     questions: set[int],
 ) -> str | None:
-    """The main thing the report says: a killing or sexual violence is always the primary;
-    otherwise the code they started with, or what the monitor wrote first (monitors lead with
-    the main event) unless the report tells of a category that outranks it (taxonomy.yaml:
-    the police beating protesters is the repression of a protest more than an attack).
-    An unverified claim is a rumour whatever it claims: hearsay that
-    introduces it or is part of its clause ("people say five were killed", "Tahadhari: ...",
-    "attackers planning to hit..."). Hearsay in a later clause or sentence tells of a cause or
-    a motive ("shops burnt, people say it was arson"; "...burnt to death. People say he was a
-    thief") and does not make it one. A claim
-    asked as a question ("watu wameuawa?") is unverified too, but not one next to a question
-    ("7 killed, where is the government?")."""
+    """The main thing the report says.
+
+    A killing or sexual violence is always the primary, unless the monitor coded the report
+    as the flight or the aid cut off that followed. Otherwise it is the code the monitor
+    started with, or what the monitor wrote first (monitors lead with the main event), unless
+    the report tells of a category that outranks it (taxonomy.yaml: the police beating
+    protesters is the repression of a protest more than an attack).
+
+    An unverified claim is a rumour whatever it claims: hearsay that introduces it or is part
+    of its clause ("people say five were killed", "attackers planning to hit..."; but not
+    what the people of a coded report say they will do: "M: youths armed, they say they will
+    follow their cattle"), or a warning heading the whole message ("TAHADHARI: ... If you see
+    fire, do not be surprised."). Hearsay in a later clause or sentence tells of a cause or a
+    motive ("shops burnt, people say it was arson"; "...burnt to death. People say he was a
+    thief") and does not make it one. A claim asked as a question ("watu wameuawa?") is
+    unverified too, but not one next to a question ("7 killed, where is the government?").
+    """
     counted = [category for category, *_ in said]
     gravest = [c for c in counted if taxonomy.severity(c) >= GRAVEST and c != RUMOUR]
     specific = [c for c in counted if c not in ("OTHER", RUMOUR)]
     claim = gravest[0] if gravest else code if code and code != RUMOUR else None
+    if code in CONSEQUENCES:
+        claim = code  # "D: 120 families sheltering in the school after 4 were killed"
     if claim is None and specific:
         claim = specific[0]
         claim = next((c for c in specific if claim in taxonomy.categories[c].outranks), claim)
@@ -240,7 +248,9 @@ def _primary(
     if told is not None:
         _, sentence, clause, at = told
         doubted = any(
-            where == sentence and (part == clause or before < at) for where, part, before in doubts
+            before == 0
+            or (where == sentence and ((part == clause and claim != code) or before < at))
+            for where, part, before in doubts
         )
         if doubted or clause in questions:
             return RUMOUR
