@@ -464,6 +464,28 @@ def test_an_incident_that_began_days_ago_is_found_while_its_time_is_near(client,
     assert incident.report_count == 2
 
 
+def test_a_report_alone_in_its_incident_moves_when_its_next_message_tells_more(client, rt):
+    """Placed alone on its first message, the report is weighed again with the second: its
+    own incident (itself) is no evidence against the incident it belongs to."""
+    enrol(rt, "+254711000001")
+    enrol(rt, "+254711000002")
+    send(client, "Molo: watu watatu wameuawa na wavamizi usiku, nyumba zimechomwa", "+254711000001")
+    drain(rt)
+    send(
+        client,
+        "Families streaming into the church compound at Elburgon since dawn.",
+        "+254711000002",
+    )
+    drain(rt)
+    assert len(incidents(rt)) == 2  # the flight alone is not yet the raid
+    send(client, "Chief says 3 were killed in the raid overnight.", "+254711000002")
+    drain(rt)
+    [incident] = incidents(rt)
+    assert incident.report_count == 2
+    [empty] = incidents(rt, "dismissed")
+    assert "empty" in empty.flags
+
+
 def one_after_the_other(client, rt, first_text: str, second_text: str):
     """Two monitors' reports, the second sent once the first is placed; both must make one
     incident. Returns the two reports and the scores of the second one's join."""

@@ -224,6 +224,8 @@ def place(session: Session, rt, report: Report) -> Incident:
             )
         }.values()
         for incident in candidates:
+            if incident is current and current.report_count <= 1:
+                continue  # an incident of this report alone is itself: no evidence
             scores = score(session, features, incident, settings, rt.geo)
             if scores and (best_scores is None or scores["total"] > best_scores["total"]):
                 best, best_scores = incident, scores
