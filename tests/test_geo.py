@@ -208,6 +208,9 @@ def test_destination_is_not_the_incident_place(rt):
     # A road is named after where it leads: "the Rhamu road near Mandera" is near Mandera
     # (Rhamu lies 70 km away, in the same county).
     assert place_name(rt, "انفجرت عبوة ناسفة على طريق رامو قرب مانديرا ظهر اليوم") == "Mandera"
+    # Where the wounded are taken is not where they were hurt.
+    for text in ("wengine watatu wamejeruhiwa, wanapelekwa Marsabit", "two rushed to Marsabit"):
+        assert read(rt, text).destination
 
 
 @pytest.mark.parametrize(
