@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session
 
 from ewn.geo.config import GeoConfig
 from ewn.geo.distance import km_fast as km
-from ewn.geo.extract import Mention, look_up, mentions
+from ewn.geo.extract import Mention, mentions
+from ewn.geo.lookup import look_up
 from ewn.geo.weigh import Scored, may_be_place, overlaps, score
 from ewn.models import Place
 from ewn.store import places as store

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from ewn.geo.extract import name_spans
+from ewn.geo.lookup import name_spans
 from ewn.meaning.classify import classify
 from ewn.meaning.event_time import read_event_time
 from ewn.models import Report, utcnow
