@@ -36,15 +36,15 @@ MIN_STEM = 4
 
 def wildcard(written: str) -> tuple[tuple[str, ...], bool, bool]:
     """A word or phrase of a configuration file, folded, and its wildcards: ends with * for
-    any ending ("wameua*"), starts with * for any beginning ('*vamia', a one-word stem of at
-    least MIN_STEM letters: Kiswahili writes who and when in front of the verb). Raises
-    ValueError saying what is wrong."""
+    any ending ("wameua*"), starts with * for any beginning of its first word ('*vamia',
+    '*tendewa vibaya': a stem of at least MIN_STEM letters, as Kiswahili writes who and when
+    in front of the verb). Raises ValueError saying what is wrong."""
     words = tuple(fold(written.strip("*")).split())
     any_start = written.startswith("*")
     if not words:
         raise ValueError(f"empty term {written!r}")
-    if any_start and (len(words) > 1 or len(words[0]) < MIN_STEM):
-        raise ValueError(f"a stem ({written!r}) is one word of at least {MIN_STEM} letters")
+    if any_start and len(words[0]) < MIN_STEM:
+        raise ValueError(f"a stem ({written!r}) has at least {MIN_STEM} letters")
     return words, written.endswith("*"), any_start
 
 

@@ -147,6 +147,93 @@ def test_what_the_words_imply(text, primary):
 
 
 @pytest.mark.parametrize(
+    ("text", "threatened"),
+    [
+        # Kiswahili writes the future onto the verb: who, "ta", the stem.
+        ("kesho wageni watafurushwa kutoka mtaa huu", "DISPLACEMENT"),
+        ("maduka ya wapangaji yatateketezwa usiku wa leo", "PROPERTY_DESTRUCTION"),
+        ("Those who stay will have their houses burnt", "PROPERTY_DESTRUCTION"),
+        ("all wageni will be chased out of the estate", "DISPLACEMENT"),
+        ("ils brûleront les boutiques des étrangers", "PROPERTY_DESTRUCTION"),
+        ("ils vont brûler les maisons ce soir", "PROPERTY_DESTRUCTION"),
+        ("سيقتلون كل من يبقى في الحي", "KILLING"),
+        ("سوف يقتلون كل من يبقى في الحي", "KILLING"),
+    ],
+)
+def test_a_deed_told_in_the_future_is_a_threat(text, threatened):
+    meaning = classify(text, TAXONOMY)
+    assert meaning.primary == "THREAT_INTIMIDATION"
+    assert threatened not in meaning.categories
+    assert any(m.future and m.category == "THREAT_INTIMIDATION" for m in meaning.matches)
+
+
+@pytest.mark.parametrize(
+    ("text", "primary"),
+    [
+        # The deed was done; "will" is about what others do next.
+        ("police will investigate the killing of the trader", "KILLING"),
+        ("families will bury the two herders shot dead yesterday", "KILLING"),
+        ("maduka yameteketezwa usiku wa kuamkia leo", "PROPERTY_DESTRUCTION"),
+        ("wataalamu wa afya wameshambuliwa kliniki", "ARMED_ATTACK"),
+    ],
+)
+def test_a_deed_done_is_not_a_threat(text, primary):
+    assert classify(text, TAXONOMY).primary == primary
+
+
+def test_a_deed_denied_in_the_future_is_neither():
+    meaning = classify("Wazee wameahidi kuwa hawatashambulia kijiji", TAXONOMY)
+    assert "ARMED_ATTACK" not in meaning.categories
+    assert "THREAT_INTIMIDATION" not in meaning.categories
+    assert any(m.negated for m in meaning.matches)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "TAARIFA: maduka ya wageni yamechomwa Wundanyi. Tuma kwa kila mtu",
+        "NOTICE: shops of outsiders were burnt at the market. Forward to all",
+        "Les boutiques des étrangers ont été brûlées. Faites passer",
+        "أحرقوا محلات الغرباء في السوق. انشروا",
+    ],
+)
+def test_a_chain_message_is_a_rumour_whatever_it_claims(text):
+    meaning = classify(text, TAXONOMY)
+    assert meaning.primary == "RUMOR_UNVERIFIED"
+    assert "PROPERTY_DESTRUCTION" in meaning.categories  # what it claims stays recorded
+    assert meaning.forward
+    assert classify("P: " + text, TAXONOMY).primary == "PROPERTY_DESTRUCTION"  # coded
+
+
+@pytest.mark.parametrize(
+    ("text", "primary"),
+    [
+        # A funeral after a deed in the same clause tells when it happened...
+        (
+            "mama alivamiwa usiku akitoka matanga na kudhulumiwa kingono",
+            "SEXUAL_VIOLENCE",
+        ),
+        ("a gang attacked two women on their way from the funeral of a neighbour", "ARMED_ATTACK"),
+        # ...before it, or alone, of a death.
+        ("residents held a vigil for the youth shot last night", "KILLING"),
+        ("the burial of the two herders is today", "KILLING"),
+    ],
+)
+def test_a_funeral_tells_of_a_death_unless_it_tells_when_another_deed_happened(text, primary):
+    meaning = classify(text, TAXONOMY)
+    assert meaning.primary == primary
+    assert any(m.category == "KILLING" for m in meaning.matches)  # the hint is kept, shown
+
+
+def test_a_stem_may_begin_a_phrase():
+    for text in ("mama ametendewa vibaya na jamaa wa boti", "msichana aliyefanyiwa unyama jana"):
+        meaning = classify(text, TAXONOMY)
+        assert meaning.primary == "SEXUAL_VIOLENCE"
+        assert any(m.term.startswith("*") and " " in m.term for m in meaning.matches)
+    assert classify("mama ametendewa wema na jirani", TAXONOMY).primary != "SEXUAL_VIOLENCE"
+
+
+@pytest.mark.parametrize(
     "text",
     [
         "M-Pesa attendant shot dead by two robbers",

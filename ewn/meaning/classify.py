@@ -23,12 +23,31 @@ _ARABIC = re.compile(r"[\u0600-\u06ff]")
 _CONJUNCTIONS = ("و", "ف")  # Arabic "and", "so", written onto the next word
 NEGATION_REACH = 5
 NUMBER_REACH = 4
-RUMOUR, GRAVEST = "RUMOR_UNVERIFIED", 5
+RUMOUR, THREAT, GRAVEST = "RUMOR_UNVERIFIED", "THREAT_INTIMIDATION", 5
 CONSEQUENCES = {"DISPLACEMENT", "HUMANITARIAN_OBSTRUCTION"}
 # A message this short with no incident words in it is not a report.
 SHORT_WITHOUT_TERMS = 5
 # Categories whose terms count victims ("5 killed", "watu watatu wametekwa").
 VICTIM_CATEGORIES = {"KILLING", "ARMED_ATTACK", "SEXUAL_VIOLENCE", "ABDUCTION_DETENTION"}
+# Deeds: told in the future tense ("watachomwa", "will be chased out"), they are threatened.
+DEEDS = VICTIM_CATEGORIES | {
+    "DISPLACEMENT",
+    "PROPERTY_DESTRUCTION",
+    "PROTEST_REPRESSION",
+    "HUMANITARIAN_OBSTRUCTION",
+}
+FUTURE_REACH = 3  # words between "will" and the deed ("will have their houses burnt")
+# Kiswahili future: who, "ta", then perhaps "ka" (relative) and whom, in front of the verb stem
+# (watachomwa, yatateketezwa, watakaowaua); "ha" in front denies it (hawatashambulia).
+_SW_FUTURE = re.compile(
+    r"^(ha)?(ni|u|a|tu|m|mu|wa|i|zi|ya|li|ki|vi|ku|pa|si)ta(ka(o|ye|yo|lo|zo|cho|vyo)?)?"
+    r"(ni|ku|m|mw|mu|wa|i|zi|ya|li|ki|vi|tu|ji)?$"
+)
+# Arabic future: "sa-" written onto the verb (سيهاجمون), perhaps after "and" (وسيقتلون).
+_AR_FUTURE = re.compile(r"^[وف]?س[يتنأا]")
+_FR_FUTURE_ENDINGS = ("ront", "rons", "rez")
+# Between "will" and a deed, these make it a thing, not a deed ("will bury the dead").
+_DETERMINERS = {"the", "a", "an", "le", "la", "les", "un", "une", "des"}
 
 
 @dataclass
@@ -41,6 +60,10 @@ class Match:
     other_event: bool = False
     # After "after", "baada ya" in the same clause: the term names the cause of the event.
     cause: bool = False
+    # Told in the future tense: a deed threatened (category THREAT_INTIMIDATION), not done.
+    future: bool = False
+    # A hint (a funeral) set aside because the report tells of something more specific.
+    hint: bool = False
 
 
 @dataclass
@@ -58,6 +81,8 @@ class Understanding:
     other_event: tuple[int, int] | None = None
     # The words by which it tells of what followed an event ("death toll", "baada ya").
     follow_up: str | None = None
+    # The words by which it asks to be passed on ("sambaza kwa wote"): a chain message.
+    forward: str | None = None
 
     def evidence(self) -> dict:
         return {
@@ -70,6 +95,8 @@ class Understanding:
                     "negated": m.negated,
                     "other_event": m.other_event,
                     "cause": m.cause,
+                    "future": m.future,
+                    "hint": m.hint,
                 }
                 for m in self.matches
             ],
@@ -77,6 +104,7 @@ class Understanding:
             "separate": self.separate,
             "other_event": list(self.other_event) if self.other_event else None,
             "follow_up": self.follow_up,
+            "forward": self.forward,
         }
 
     def own_text(self, text: str) -> str:
@@ -125,11 +153,12 @@ def classify(
                 if _matches(folded, position, term):
                     found.append((position, position + len(term.words), term))
         for term in taxonomy.prefix_terms:
+            last = len(term.words) == 1
             if any(
-                wildcard_matches(head, term.words[0], term.prefix, term.stem)
+                wildcard_matches(head, term.words[0], term.prefix and last, term.stem)
                 for head in _heads(word)
-            ):
-                found.append((position, position + 1, term))
+            ) and (last or _matches(folded, position + 1, term, first=1)):
+                found.append((position, position + len(term.words), term))
     found = _longest(
         [
             (start, end, term)
@@ -149,31 +178,46 @@ def classify(
     follow_up = _phrase(folded, taxonomy.follow_up)
     if follow_up is not None:
         result.follow_up = text[words[follow_up[0]][1] : words[follow_up[1] - 1][2]]
+    forward = _phrase(folded, taxonomy.forward)
+    if forward is not None:
+        result.forward = text[words[forward[0]][1] : words[forward[1] - 1][2]]
     causes = _phrase_ends(folded, taxonomy.cause)
     # said: (category, sentence, clause) of what the report says happened; told: the same
     # without what it names as the cause ("families fled *after the raid*")
     victims, said, told = [], [], []
+    # Deeds told so far, by clause: a hint after one tells when or where it happened
+    # ("attacked on her way from a funeral"), not of a death.
+    deeds: dict[int, set[str]] = {}
     for start, end, term in found:
         negated = _negated(folded, clauses, start, taxonomy)
+        future = term.category in DEEDS and _future(folded, clauses, start, term, taxonomy)
+        if future == "denied":
+            negated, future = True, False
+        category = THREAT if future else term.category
         other = separate is not None and (
             start >= separate[1] and clauses[start] == clauses[separate[0]]
         )
         cause = any(cut <= start and clauses[cut - 1] == clauses[start] for cut in causes)
+        hint = term.hint and bool(deeds.get(clauses[start], set()) - {term.category})
+        if not term.hint and term.category not in (RUMOUR, "OTHER"):
+            deeds.setdefault(clauses[start], set()).add(term.category)
         result.matches.append(
             Match(
-                term.category,
+                category,
                 term.written,
                 text[words[start][1] : words[end - 1][2]],
                 negated,
                 other,
                 cause,
+                bool(future),
+                hint,
             )
         )
-        if not negated and not other:
-            said.append((term.category, sentences[start], clauses[start], start))
+        if not negated and not other and not hint:
+            said.append((category, sentences[start], clauses[start], start))
             if not cause:
                 told.append(said[-1])
-            if term.category in VICTIM_CATEGORIES:
+            if category in VICTIM_CATEGORIES:
                 victims += _numbers_near(folded, clauses, start, end)
     counted = [category for category, *_ in said]
     ordered = sorted(set(counted), key=lambda c: (-taxonomy.severity(c), -counted.count(c), c))
@@ -190,6 +234,8 @@ def classify(
     # the cause ("families fled after the raid"); fear or a protest after a killing is not.
     main = told if any(c in CONSEQUENCES for c, *_ in told) else said
     result.primary = _primary(main, result.code, taxonomy, questions)
+    if result.forward is not None and result.code is None and result.primary is not None:
+        result.primary = RUMOUR  # a chain message: whatever it claims, it is unverified
     if result.primary == RUMOUR and RUMOUR not in result.categories:
         result.categories.append(RUMOUR)
     if result.primary is None:
@@ -278,14 +324,15 @@ def _word_matches(word: str, wanted: str, prefix: bool, language: str) -> bool:
     )
 
 
-def _matches(folded: list[str], position: int, term: Term) -> bool:
+def _matches(folded: list[str], position: int, term: Term, first: int = 0) -> bool:
+    """Whether the words of the term from its first-th match the text from position."""
     size = len(term.words)
-    if position + size > len(folded):
+    if position + size - first > len(folded):
         return False
-    for offset, wanted in enumerate(term.words):
+    for offset, wanted in enumerate(term.words[first:], start=first):
         last = offset == size - 1
         if not _word_matches(
-            folded[position + offset], wanted, term.prefix and last, term.language
+            folded[position + offset - first], wanted, term.prefix and last, term.language
         ):
             return False
     return True
@@ -331,6 +378,34 @@ def _negated(folded: list[str], clauses: list[int], start: int, taxonomy: Taxono
                 and not _longer_phrase(folded, begin, size, taxonomy.follow_up)
             ):
                 return True
+    return False
+
+
+def _future(
+    folded: list[str], clauses: list[int], start: int, term, taxonomy: Taxonomy
+) -> str | bool:
+    """Whether the deed at start is told in the future tense: "future", "denied" (Kiswahili
+    "hawatashambulia", they will not attack) or False."""
+    word = folded[start]
+    if term.stem and term.language == "sw":
+        beginning = word[: word.find(term.words[0])]
+        tense = _SW_FUTURE.match(beginning)
+        if tense:
+            return "denied" if tense.group(1) else "future"
+    if _ARABIC.match(word) and _AR_FUTURE.match(word) and not _AR_FUTURE.match(term.words[0]):
+        return "future"
+    if term.language == "fr" and term.prefix and word.endswith(_FR_FUTURE_ENDINGS):
+        return "future"
+    for phrase in taxonomy.future:
+        size = len(phrase)
+        for begin in range(max(0, start - FUTURE_REACH - size), start - size + 1):
+            between = folded[begin + size : start]
+            if (
+                _is_phrase(folded[begin : begin + size], phrase)
+                and clauses[begin] == clauses[start]
+                and not any(word in _DETERMINERS for word in between)
+            ):
+                return "future"
     return False
 
 

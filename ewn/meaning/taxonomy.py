@@ -10,8 +10,16 @@ from ewn.settings import SUPPORTED_LANGUAGES
 from ewn.text import fold, wildcard
 
 CATEGORY_KEYS = ("code", "severity", "risk_factors", "names", "terms")
-OPTIONAL_KEYS = ("outranks",)
-PHRASE_SECTIONS = ("negations", "not_incident", "separate", "follow_up", "cause")
+OPTIONAL_KEYS = ("outranks", "hints")
+PHRASE_SECTIONS = (
+    "negations",
+    "not_incident",
+    "separate",
+    "follow_up",
+    "cause",
+    "future",
+    "forward",
+)
 
 
 @dataclass(frozen=True)
@@ -22,9 +30,13 @@ class Term:
     category: str
     language: str
     written: str
-    # A one-word stem that matches after any beginning ("*shambuli*": wameshambulia,
-    # walimshambulia, mashambulizi): Kiswahili writes who and when in front of the verb.
+    # The first word is a stem that matches after any beginning ("*shambuli*": wameshambulia,
+    # walimshambulia, mashambulizi; '*tendewa vibaya'): Kiswahili writes who and when in
+    # front of the verb.
     stem: bool = False
+    # Tells of the category only when the report tells of nothing more specific: a funeral
+    # tells of a death, "on her way home from a funeral" of what happened on the way.
+    hint: bool = False
 
 
 @dataclass
@@ -43,7 +55,7 @@ class Category:
 class Taxonomy:
     categories: dict[str, Category] = field(default_factory=dict)
     codes: dict[str, str] = field(default_factory=dict)  # short code → category
-    # Terms by their first word; terms whose first word is itself a prefix are listed apart.
+    # Terms by their first word; one-word prefixes and stems are listed apart.
     terms: dict[str, list[Term]] = field(default_factory=dict)
     prefix_terms: list[Term] = field(default_factory=list)
     negations: list[tuple[str, ...]] = field(default_factory=list)
@@ -54,6 +66,10 @@ class Taxonomy:
     follow_up: list[tuple[str, ...]] = field(default_factory=list)
     # "families fled after the raid": the rest of the clause tells what caused the event.
     cause: list[tuple[str, ...]] = field(default_factory=list)
+    # "will", "going to", "vont", "سوف": what follows is threatened, not done.
+    future: list[tuple[str, ...]] = field(default_factory=list)
+    # "sambaza kwa wote", "share with everyone": a chain message, unverified whatever it says.
+    forward: list[tuple[str, ...]] = field(default_factory=list)
 
     def severity(self, category: str) -> int:
         return self.categories[category].severity if category in self.categories else 2
@@ -174,20 +190,23 @@ def _category(taxonomy: Taxonomy, name, body, line, source: str) -> None:
         tuple(outranks),
     )
     taxonomy.codes[code] = name
-    for language, words in words_by_language(body["terms"], f"{name}.terms", source):
-        for word in words:
-            written = str(word)
-            try:
-                folded, prefix, stem = wildcard(written)
-            except ValueError as problem:
-                raise ConfigError(
-                    source, line_of(body, "terms"), f"{name}.terms.{language}", str(problem)
-                ) from None
-            term = Term(folded, prefix, name, language, written, stem)
-            if (prefix or stem) and len(folded) == 1:
-                taxonomy.prefix_terms.append(term)
-            else:
-                taxonomy.terms.setdefault(folded[0], []).append(term)
+    for key in ("terms", "hints"):
+        if key not in body:
+            continue
+        for language, words in words_by_language(body[key], f"{name}.{key}", source):
+            for word in words:
+                written = str(word)
+                try:
+                    folded, prefix, stem = wildcard(written)
+                except ValueError as problem:
+                    raise ConfigError(
+                        source, line_of(body, key), f"{name}.{key}.{language}", str(problem)
+                    ) from None
+                term = Term(folded, prefix, name, language, written, stem, key == "hints")
+                if stem or (prefix and len(folded) == 1):
+                    taxonomy.prefix_terms.append(term)
+                else:
+                    taxonomy.terms.setdefault(folded[0], []).append(term)
 
 
 def words_by_language(block, section: str, source: str):
