@@ -239,10 +239,9 @@ def classify(
     if result.primary == RUMOUR and RUMOUR not in result.categories:
         result.categories.append(RUMOUR)
     if result.primary is None:
-        # Nothing said to have happened: noise, or only what did not ("calm today, no
-        # protests nor teargas").
-        denied = bool(result.matches) and all(m.negated for m in result.matches)
-        if denied or _noise(folded, text, taxonomy):
+        # Nothing said to have happened: noise ("calm today, no protests nor teargas"), or
+        # words EWN does not know, which staff read ("two fishermen seized... No ransom").
+        if _noise(folded, text, taxonomy):
             result.not_incident = True
         else:
             result.primary, result.categories = "OTHER", ["OTHER"]
