@@ -76,6 +76,7 @@ def test_misspellings(rt, text, expected):
         ("اعتداء جنسي فجر اليوم في مخيم هاغاديرا وهي في طريقها لجلب الماء", "Hagadera"),
         ("هجوم في إيسيولو", "Isiolo"),  # an initial alef only carries the i
         ("تعرضت لاجئة لاعتداء ليلة أمس في أونغاتا رونغاي", "Ongata Rongai"),  # two words
+        ("في لوكيتاونق ناس بتاع سلاح ضربو نار على البيوت بالليل", "Lokitaung"),  # qaf for g
     ],
 )
 def test_arabic_spellings_of_latin_names(rt, text, expected):
@@ -252,6 +253,12 @@ def test_words_of_the_language_are_not_misspelt_names(rt, text):
 def test_the_heading_after_a_category_code_names_the_place(rt):
     text = "SV: Kiminini, 14 July evening: woman assaulted in a farm near the Kitale road."
     assert place_name(rt, text) == "Kiminini"
+    # Ended by a comma, as monitors are trained to write, even a common word ("kwanza" is
+    # "first" in Kiswahili) is the place...
+    assert place_name(rt, "D: Kwanza, some sixty households thrown off a farm") == "Kwanza"
+    # ...but not in an ordinary sentence, nor after a code without a capital.
+    assert place_name(rt, "tumefika kwanza, sasa tunasubiri polisi") is None
+    assert place_name(rt, "D: kwanza, familia sitini zimefukuzwa") is None
 
 
 def test_a_former_province_is_read_as_a_large_region(rt):

@@ -104,6 +104,20 @@ def test_different_events_same_town_same_day_stay_apart(client, rt):
     assert len(incidents(rt)) == 2
 
 
+def test_another_kind_of_event_at_another_time_of_the_day_stays_apart(client, rt):
+    from_monitors(
+        client,
+        rt,
+        "D: Kwanza, sixty squatter families thrown off a farm at Kwanza yesterday morning, "
+        "houses on the farm pulled down",
+        "K: Kwanza, a farmer hacked to death at his home on a farm at Kwanza last night",
+    )
+    assert len(incidents(rt)) == 2
+    with rt.db.session() as session:
+        decision = session.scalars(select(IncidentDecision).order_by(IncidentDecision.id)).all()
+    assert [d.action for d in decision] == ["created", "created"]
+
+
 @pytest.mark.parametrize(
     ("second", "count"),
     [

@@ -227,7 +227,9 @@ def score(session: Session, features: Features, incident: Incident, settings, ge
     category = _categories(report.categories or [], incident.categories or [])
     # Being in the same place on the same day is not enough: different events happen
     # there too. What happened, or how it is told, must agree as well.
-    if category < MIN_CATEGORY and text < MIN_TEXT_ALONE:
+    # Nor is another kind of event at another time ("families evicted this morning", "a
+    # farmer hacked to death this evening"), unless the words are much alike.
+    if category < MIN_CATEGORY and text < (MIN_TEXT_ALONE if gap == timedelta(0) else SAME_TEXT):
         return None
     parts = {
         "time": round(time, 3),

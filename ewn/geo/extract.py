@@ -124,10 +124,22 @@ def _header_end(text: str, tokens: list[Token], first: int = 0) -> int:
         following = text[token.end : end]
         if following not in JOINERS and any(mark in following for mark in (":", "-", "–")):
             if index == 0 and _CODE.fullmatch(text[token.start : token.end]):
-                return _header_end(text, tokens, 1) or 1
+                return _header_end(text, tokens, 1) or _comma_heading(text, tokens) or 1
             return index + 1
         if "." in following or following.count(",") > 1:
             return 0
+    return 0
+
+
+def _comma_heading(text: str, tokens: list[Token]) -> int:
+    """After a category code, up to three capitalised words ended by a comma are a heading
+    too: the place, as monitors are trained to write ("D: Kwanza, sixty families evicted")."""
+    for index in range(1, min(4, len(tokens))):
+        if not tokens[index].capitalised:
+            return 0
+        end = tokens[index + 1].start if index + 1 < len(tokens) else len(text)
+        if "," in text[tokens[index].end : end]:
+            return index + 1
     return 0
 
 

@@ -151,13 +151,15 @@ def _fuzzy(session: Session, found: list[Mention], names: dict[str, list[tuple[i
 def _skeletons(session: Session, found: list[Mention]) -> int:
     by_skeleton: dict[str, list[Mention]] = {}
     for mention in found:
-        shape = skeleton(mention.joined, from_arabic=True)
-        # Two consonants ("إيسيولو", isiulu: "sl") are shared by many names: only a long
-        # word whose vowels also sound alike is matched that way.
-        if (len(shape) >= 3 and len(mention.joined) >= 4) or (
-            len(shape) == 2 and len(mention.joined) >= 5
-        ):
-            by_skeleton.setdefault(shape, []).append(mention)
+        # East African Arabic writes the g of names with qaf as well ("لوكيتاونق", Lokitaung).
+        spellings = {mention.joined, mention.joined.replace("q", "g")}
+        for shape in {skeleton(spelling, from_arabic=True) for spelling in spellings}:
+            # Two consonants ("إيسيولو", isiulu: "sl") are shared by many names: only a long
+            # word whose vowels also sound alike is matched that way.
+            if (len(shape) >= 3 and len(mention.joined) >= 4) or (
+                len(shape) == 2 and len(mention.joined) >= 5
+            ):
+                by_skeleton.setdefault(shape, []).append(mention)
     examined = 0
     for shape, place_id, kind, joined in store.names_by_skeleton(session, by_skeleton):
         for mention in by_skeleton[shape]:
