@@ -20,6 +20,19 @@ def test_one_concept_in_every_language(word):
     assert CONCEPTS.of(fold(word)) == "HERDERS"
 
 
+@pytest.mark.parametrize(
+    ("words", "concept"),
+    [
+        (["fishermen", "wavuvi", "pêcheurs", "الصيادين"], "FISHERMEN"),
+        (["vendor", "mchuuzi", "commerçante", "تاجر"], "TRADERS"),
+        (["squatters", "mashambani", "agriculteurs", "مزارعين"], "FARMS"),
+        (["buried", "wamezikwa", "enterrés", "دفن"], "BURIAL"),
+    ],
+)
+def test_who_and_what_of_everyday_reports_are_concepts(words, concept):
+    assert {CONCEPTS.of(fold(word)) for word in words} == {concept}
+
+
 def test_the_longest_prefix_wins_and_stems_match_after_any_beginning():
     assert CONCEPTS.of(fold("élèves")) == "SCHOOL"  # "eleve*", not "eleveur*"
     assert CONCEPTS.of(fold("zilichomwa")) == "BURNING"  # '*chomwa'
