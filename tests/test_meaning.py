@@ -232,6 +232,22 @@ def test_a_funeral_tells_of_a_death_unless_it_tells_when_another_deed_happened(t
     assert any(m.category == "KILLING" for m in meaning.matches)  # the hint is kept, shown
 
 
+@pytest.mark.parametrize(
+    ("text", "killed"),
+    [
+        # Sheng "gone", last in its clause after a shooting: dead.
+        ("karao wamepiga risasi mabeshte wawili hapa mtaani, wote wameenda", True),
+        ("wasee wawili wamedungwa risasi wakaenda, mifugo imebebwa yote", True),
+        # Gone somewhere, or gone with nothing done to them: not dead.
+        ("vijana wamepigwa risasi na wengine wameenda hospitali", False),
+        ("wanafunzi wameenda nyumbani mapema leo", False),
+        ("Poa, wameenda", False),
+    ],
+)
+def test_last_words_count_only_at_the_end_of_a_clause_after_a_deed(text, killed):
+    assert ("KILLING" in classify(text, TAXONOMY).categories) is killed
+
+
 def test_a_stem_may_begin_a_phrase():
     for text in ("mama ametendewa vibaya na jamaa wa boti", "msichana aliyefanyiwa unyama jana"):
         meaning = classify(text, TAXONOMY)

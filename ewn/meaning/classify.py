@@ -167,6 +167,7 @@ def classify(
                 words[start][1] < name_end and name_start < words[end - 1][2]
                 for name_start, name_end in place_names
             )
+            and not (term.last and not _last_words(start, end, clauses, found))
         ]
     )
     separate = _phrase(folded, taxonomy.separate)
@@ -378,6 +379,15 @@ def _negated(folded: list[str], clauses: list[int], start: int, taxonomy: Taxono
             ):
                 return True
     return False
+
+
+def _last_words(start: int, end: int, clauses: list[int], found) -> bool:
+    """A last-words term counts at the end of its clause, after a deed told before it ("risasi,
+    wote wameenda"): "gone" is then dead."""
+    at_end = end == len(clauses) or clauses[end] != clauses[end - 1]
+    return at_end and any(
+        other < start and term.category in DEEDS and not term.last for other, _, term in found
+    )
 
 
 def _future(

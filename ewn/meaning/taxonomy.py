@@ -10,7 +10,7 @@ from ewn.settings import SUPPORTED_LANGUAGES
 from ewn.text import fold, wildcard
 
 CATEGORY_KEYS = ("code", "severity", "risk_factors", "names", "terms")
-OPTIONAL_KEYS = ("outranks", "hints")
+OPTIONAL_KEYS = ("outranks", "hints", "last_words")
 PHRASE_SECTIONS = (
     "negations",
     "not_incident",
@@ -37,6 +37,9 @@ class Term:
     # Tells of the category only when the report tells of nothing more specific: a funeral
     # tells of a death, "on her way home from a funeral" of what happened on the way.
     hint: bool = False
+    # Counts only as the last word of its clause: Sheng "wote wameenda" (all are gone: dead),
+    # not "wameenda sokoni" (gone to the market).
+    last: bool = False
 
 
 @dataclass
@@ -190,7 +193,7 @@ def _category(taxonomy: Taxonomy, name, body, line, source: str) -> None:
         tuple(outranks),
     )
     taxonomy.codes[code] = name
-    for key in ("terms", "hints"):
+    for key in ("terms", "hints", "last_words"):
         if key not in body:
             continue
         for language, words in words_by_language(body[key], f"{name}.{key}", source):
@@ -202,7 +205,16 @@ def _category(taxonomy: Taxonomy, name, body, line, source: str) -> None:
                     raise ConfigError(
                         source, line_of(body, key), f"{name}.{key}.{language}", str(problem)
                     ) from None
-                term = Term(folded, prefix, name, language, written, stem, key == "hints")
+                term = Term(
+                    folded,
+                    prefix,
+                    name,
+                    language,
+                    written,
+                    stem,
+                    hint=key == "hints",
+                    last=key == "last_words",
+                )
                 if stem or (prefix and len(folded) == 1):
                     taxonomy.prefix_terms.append(term)
                 else:
