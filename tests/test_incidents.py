@@ -110,7 +110,7 @@ def test_another_kind_of_event_at_another_time_of_the_day_stays_apart(client, rt
         rt,
         "D: Kwanza, sixty squatter families thrown off a farm at Kwanza yesterday morning, "
         "houses on the farm pulled down",
-        "K: Kwanza, a farmer hacked to death at his home on a farm at Kwanza last night",
+        "K: Kwanza, a farmer hacked to death at his home at Kwanza last night",
     )
     assert len(incidents(rt)) == 2
     with rt.db.session() as session:
