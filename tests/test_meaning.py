@@ -377,6 +377,11 @@ def test_taxonomy_mistakes_name_the_line(tmp_path, text, problem):
         ("Watoto wawili wakauawa usiku", "KILLING"),
         ("mob imeua mshukiwa wa wizi usiku huu", "KILLING"),
         ("Tusaidieni Nyabasi tunachomewa nyumba", "PROPERTY_DESTRUCTION"),
+        ("Wamewateka wavuvi wawili ziwani alfajiri", "ABDUCTION_DETENTION"),
+        ("familia sitini zimefukuzwa shambani", "DISPLACEMENT"),
+        ("watu wanakimbilia milimani usiku huu", "DISPLACEMENT"),
+        ("vibanda vimeporwa usiku wa manane", "PROPERTY_DESTRUCTION"),
+        ("mwanasiasa aliwachochea vijana mkutanoni", "HATE_SPEECH_INCITEMENT"),
     ],
 )
 def test_kiswahili_stems_match_after_any_beginning(text, category):
