@@ -248,6 +248,26 @@ def test_last_words_count_only_at_the_end_of_a_clause_after_a_deed(text, killed)
     assert ("KILLING" in classify(text, TAXONOMY).categories) is killed
 
 
+@pytest.mark.parametrize(
+    ("text", "primary"),
+    [
+        (
+            "Bamba: mshukiwa mmoja amekamatwa kuhusiana na kuchomwa kwa vibanda",
+            "PROPERTY_DESTRUCTION",
+        ),
+        ("polisi wamewakamata washukiwa sita wa genge lililovamia nyumba", "ARMED_ATTACK"),
+        # A detention with no suspect in it is what the report tells of.
+        ("watu wasiojulikana wamewakamata vijana sita usiku", "ABDUCTION_DETENTION"),
+        # Suspects arrested, and nothing else told: the arrest.
+        ("two suspects have been arrested", "ABDUCTION_DETENTION"),
+    ],
+)
+def test_suspects_arrested_follow_up_the_event_the_report_tells_of(text, primary):
+    meaning = classify(text, TAXONOMY)
+    assert meaning.primary == primary
+    assert "ABDUCTION_DETENTION" in meaning.categories
+
+
 def test_a_stem_may_begin_a_phrase():
     for text in ("mama ametendewa vibaya na jamaa wa boti", "msichana aliyefanyiwa unyama jana"):
         meaning = classify(text, TAXONOMY)

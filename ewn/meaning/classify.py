@@ -24,6 +24,7 @@ _CONJUNCTIONS = ("و", "ف")  # Arabic "and", "so", written onto the next word
 NEGATION_REACH = 5
 NUMBER_REACH = 4
 RUMOUR, THREAT, GRAVEST = "RUMOR_UNVERIFIED", "THREAT_INTIMIDATION", 5
+DETENTION = "ABDUCTION_DETENTION"
 CONSEQUENCES = {"DISPLACEMENT", "HUMANITARIAN_OBSTRUCTION"}
 # A message this short with no incident words in it is not a report.
 SHORT_WITHOUT_TERMS = 5
@@ -234,6 +235,11 @@ def classify(
     # A report of flight or of aid cut off is about that, not about the attack it names as
     # the cause ("families fled after the raid"); fear or a protest after a killing is not.
     main = told if any(c in CONSEQUENCES for c, *_ in told) else said
+    # Suspects arrested are the police following up an event ("mshukiwa amekamatwa kuhusiana
+    # na kuchomwa kwa vibanda"): the event the report tells of is the primary, not a detention.
+    suspects = {clauses[start] for start, _ in _occurrences(folded, taxonomy.suspects)}
+    event = [item for item in main if not (item[0] == DETENTION and item[2] in suspects)]
+    main = event if any(c not in (RUMOUR, "OTHER") for c, *_ in event) else main
     result.primary = _primary(main, result.code, taxonomy, questions)
     if result.forward is not None and result.code is None and result.primary is not None:
         result.primary = RUMOUR  # a chain message: whatever it claims, it is unverified

@@ -19,6 +19,7 @@ PHRASE_SECTIONS = (
     "cause",
     "future",
     "forward",
+    "suspects",
 )
 
 
@@ -73,6 +74,8 @@ class Taxonomy:
     future: list[tuple[str, ...]] = field(default_factory=list)
     # "sambaza kwa wote", "share with everyone": a chain message, unverified whatever it says.
     forward: list[tuple[str, ...]] = field(default_factory=list)
+    # "suspects", "washukiwa": an arrest in their clause follows up an event.
+    suspects: list[tuple[str, ...]] = field(default_factory=list)
 
     def severity(self, category: str) -> int:
         return self.categories[category].severity if category in self.categories else 2
