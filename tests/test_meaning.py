@@ -50,6 +50,8 @@ def test_categories_and_victims(text, primary, victims):
     [
         ("Tahadhari: polisi wamepanga kuvamia Kondele usiku wa leo", "RUMOR_UNVERIFIED"),
         ("shambulio la Molo ni uvumi", "RUMOR_UNVERIFIED"),  # "ni" is "is", not "nor"
+        # The monitor's R code says it is a rumour, whatever its words are.
+        ("R: Sotik - ujumbe ukiwataka wakuja kuondoka ni wa kutungwa", "RUMOR_UNVERIFIED"),
         ("Nginyang kuna watu wameuawa asubuhi? tumesikia hivyo", "RUMOR_UNVERIFIED"),
         ("Sigor watu saba wameuawa na wavamizi leo, serikali iko wapi?", "KILLING"),
         # Hearsay about something else, in another sentence, leaves the killing a killing.
@@ -145,6 +147,11 @@ def test_arabic_vowel_marks_and_prefixes_do_not_hide_a_term():
         ("an elder was seized from his home at dawn by four men", "ABDUCTION_DETENTION"),
         ("jamaa mmoja amesukumwa ndani ya gari ndogo na wakatoweka", "ABDUCTION_DETENTION"),
         ("ناس دخلو البيت بالليل، كتلو الراجل", "KILLING"),  # Juba Arabic
+        ("makarao wamechapa msee risasi kwa base, jamaa hakuponea", "KILLING"),
+        ("mama alishikwa na majamaa wawili wakamdhulumu kimapenzi", "SEXUAL_VIOLENCE"),
+        ("mvulana mchungaji amechomwa mshale begani jioni hii", "ARMED_ATTACK"),  # not burnt
+        ("Jamaa ameingizwa kwa gari kwa nguvu mbele ya duka lake", "ABDUCTION_DETENTION"),
+        ("wasio wenyeji wahepe ama wataona cha mtema kuni", "THREAT_INTIMIDATION"),
         # A monitor who codes the flight means the flight, even with deaths in it.
         ("D: 120 families sheltering in the school after 4 were killed", "DISPLACEMENT"),
     ],

@@ -292,7 +292,7 @@ def _primary(
     if claim is None and specific:
         claim = specific[0]
         claim = next((c for c in specific if claim in taxonomy.categories[c].outranks), claim)
-    if RUMOUR in counted and (claim is None or code == RUMOUR):
+    if code == RUMOUR or (RUMOUR in counted and claim is None):
         return RUMOUR
     doubts = [(sentence, part, at) for category, sentence, part, at in said if category == RUMOUR]
     # The claim as first told ("shops burnt down, people say they were burnt on purpose").
