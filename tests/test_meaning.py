@@ -320,6 +320,8 @@ def test_greetings_and_questions_are_not_incidents(text):
         "Wundanyi jioni hii ni tulivu, biashara zinaendelea.",
         "Kakuma : calme aujourd'hui, rien à signaler.",
         "الوضع هادئ في كالوبيي اليوم",
+        "Juja back to normal today, lectures resumed and the road is open.",
+        "Tangulbei leo kuna utulivu, shule zimefunguliwa na mifugo imerudi malishoni",
     ],
 )
 def test_a_message_that_says_all_is_calm_is_not_an_incident(text):
