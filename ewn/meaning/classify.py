@@ -63,7 +63,7 @@ class Match:
     cause: bool = False
     # Told in the future tense: a deed threatened (category THREAT_INTIMIDATION), not done.
     future: bool = False
-    # A hint (a funeral) set aside because the report tells of something more specific.
+    # A hint (a funeral) set aside: it tells when or where a deed before it happened.
     hint: bool = False
 
 
@@ -418,7 +418,7 @@ def _future(
             if (
                 _is_phrase(folded[begin : begin + size], phrase)
                 and clauses[begin] == clauses[start]
-                and not any(word in _DETERMINERS for word in between)
+                and not any(other in _DETERMINERS for other in between)
             ):
                 return "future"
     return False

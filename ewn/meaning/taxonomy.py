@@ -35,11 +35,11 @@ class Term:
     # walimshambulia, mashambulizi; '*tendewa vibaya'): Kiswahili writes who and when in
     # front of the verb.
     stem: bool = False
-    # Tells of the category only when the report tells of nothing more specific: a funeral
-    # tells of a death, "on her way home from a funeral" of what happened on the way.
+    # A hint: tells of the category except after a term of another category in its clause
+    # (a funeral tells of a death; "attacked on her way from a funeral" does not).
     hint: bool = False
-    # Counts only as the last word of its clause: Sheng "wote wameenda" (all are gone: dead),
-    # not "wameenda sokoni" (gone to the market).
+    # Counts only as the last words of its clause, after a deed: Sheng "risasi, wote
+    # wameenda" (all are gone: dead), not "wameenda sokoni" (gone to the market).
     last: bool = False
 
 
