@@ -12,17 +12,11 @@ import re
 from collections.abc import Collection
 from dataclasses import dataclass, field
 
-from ewn.meaning.numbers import number
+from ewn.meaning import wording
 from ewn.meaning.taxonomy import Taxonomy, Term
-from ewn.text import WORD, fold, wildcard_matches
+from ewn.text import wildcard_matches
 
 _CODE = re.compile(r"^\s*([A-Za-z]{1,3})\s*[:.\-–]\s*\S")
-_CLAUSE = re.compile(r"[.;!?\n،؛]|,\s|:(?!\d)")
-_SENTENCE = re.compile(r"[.!?\n؟](?!\d)")
-_ARABIC = re.compile(r"[\u0600-\u06ff]")
-_CONJUNCTIONS = ("و", "ف")  # Arabic "and", "so", written onto the next word
-NEGATION_REACH = 5
-NUMBER_REACH = 4
 RUMOUR, THREAT, GRAVEST = "RUMOR_UNVERIFIED", "THREAT_INTIMIDATION", 5
 DETENTION = "ABDUCTION_DETENTION"
 CONSEQUENCES = {"DISPLACEMENT", "HUMANITARIAN_OBSTRUCTION"}
@@ -37,18 +31,6 @@ DEEDS = VICTIM_CATEGORIES | {
     "PROTEST_REPRESSION",
     "HUMANITARIAN_OBSTRUCTION",
 }
-FUTURE_REACH = 3  # words between "will" and the deed ("will have their houses burnt")
-# Kiswahili future: who, "ta", then perhaps "ka" (relative) and whom, in front of the verb stem
-# (watachomwa, yatateketezwa, watakaowaua); "ha" in front denies it (hawatashambulia).
-_SW_FUTURE = re.compile(
-    r"^(ha)?(ni|u|a|tu|m|mu|wa|i|zi|ya|li|ki|vi|ku|pa|si)ta(ka(o|ye|yo|lo|zo|cho|vyo)?)?"
-    r"(ni|ku|m|mw|mu|wa|i|zi|ya|li|ki|vi|tu|ji)?$"
-)
-# Arabic future: "sa-" written onto the verb (سيهاجمون), perhaps after "and" (وسيقتلون).
-_AR_FUTURE = re.compile(r"^[وف]?س[يتنأا]")
-_FR_FUTURE_ENDINGS = ("ront", "rons", "rez")
-# Between "will" and a deed, these make it a thing, not a deed ("will bury the dead").
-_DETERMINERS = {"the", "a", "an", "le", "la", "les", "un", "une", "des"}
 
 
 @dataclass
@@ -126,10 +108,6 @@ def _blanked(text: str, span) -> str:
     return text[:start] + " " * (end - start) + text[end:]
 
 
-def _words(text: str) -> list[tuple[str, int, int]]:
-    return [(fold(m.group()), m.start(), m.end()) for m in WORD.finditer(text)]
-
-
 def classify(
     text: str, taxonomy: Taxonomy, place_names: Collection[tuple[int, int]] = ()
 ) -> Understanding:
@@ -143,24 +121,24 @@ def classify(
         and (code.group(1).isupper() or len(code.group(1)) > 1)
     ):
         result.code = taxonomy.codes[code.group(1).upper()]
-    words = _words(text)
+    words = wording.words(text)
     folded = [word for word, _, _ in words]
-    clauses = _clause_numbers(text, words)
-    sentences = _clause_numbers(text, words, _SENTENCE)
+    clauses = wording.clause_numbers(text, words)
+    sentences = wording.clause_numbers(text, words, wording.SENTENCE)
     found: list[tuple[int, int, Term]] = []
     for position, word in enumerate(folded):
-        for head in _heads(word):
+        for head in wording.heads(word):
             for term in taxonomy.terms.get(head, ()):
-                if _matches(folded, position, term):
+                if wording.matches(folded, position, term):
                     found.append((position, position + len(term.words), term))
         for term in taxonomy.prefix_terms:
             last = len(term.words) == 1
             if any(
                 wildcard_matches(head, term.words[0], term.prefix and last, term.stem)
-                for head in _heads(word)
-            ) and (last or _matches(folded, position + 1, term, first=1)):
+                for head in wording.heads(word)
+            ) and (last or wording.matches(folded, position + 1, term, first=1)):
                 found.append((position, position + len(term.words), term))
-    found = _longest(
+    found = wording.longest(
         [
             (start, end, term)
             for start, end, term in found
@@ -171,28 +149,28 @@ def classify(
             and not (term.last and not _last_words(start, end, clauses, found))
         ]
     )
-    separate = _phrase(folded, taxonomy.separate)
+    separate = wording.first_phrase(folded, taxonomy.separate)
     if separate is not None:
         begin = words[separate[0]][1]
         result.separate = text[begin : words[separate[1] - 1][2]]
-        after = _CLAUSE.search(text, words[separate[1] - 1][2])
+        after = wording.CLAUSE.search(text, words[separate[1] - 1][2])
         result.other_event = (begin, after.start() if after else len(text))
-    follow_up = _phrase(folded, taxonomy.follow_up)
+    follow_up = wording.first_phrase(folded, taxonomy.follow_up)
     if follow_up is not None:
         result.follow_up = text[words[follow_up[0]][1] : words[follow_up[1] - 1][2]]
-    forward = _phrase(folded, taxonomy.forward)
+    forward = wording.first_phrase(folded, taxonomy.forward)
     if forward is not None:
         result.forward = text[words[forward[0]][1] : words[forward[1] - 1][2]]
-    causes = _phrase_ends(folded, taxonomy.cause)
+    causes = wording.phrase_ends(folded, taxonomy.cause)
     # said: (category, sentence, clause) of what the report says happened; told: the same
     # without what it names as the cause ("families fled *after the raid*")
     victims, said, told = [], [], []
-    # Deeds told so far, by clause: a hint after one tells when or where it happened
-    # ("attacked on her way from a funeral"), not of a death.
-    deeds: dict[int, set[str]] = {}
+    # What each clause has told so far: a hint after another kind of event tells when or where
+    # that happened ("attacked on her way from a funeral"), not of a death.
+    told_in: dict[int, set[str]] = {}
     for start, end, term in found:
-        negated = _negated(folded, clauses, start, taxonomy)
-        future = term.category in DEEDS and _future(folded, clauses, start, term, taxonomy)
+        negated = wording.negated(folded, clauses, start, taxonomy)
+        future = term.category in DEEDS and wording.future(folded, clauses, start, term, taxonomy)
         if future == "denied":
             negated, future = True, False
         category = THREAT if future else term.category
@@ -200,9 +178,9 @@ def classify(
             start >= separate[1] and clauses[start] == clauses[separate[0]]
         )
         cause = any(cut <= start and clauses[cut - 1] == clauses[start] for cut in causes)
-        hint = term.hint and bool(deeds.get(clauses[start], set()) - {term.category})
+        hint = term.hint and bool(told_in.get(clauses[start], set()) - {term.category})
         if not term.hint and term.category not in (RUMOUR, "OTHER"):
-            deeds.setdefault(clauses[start], set()).add(term.category)
+            told_in.setdefault(clauses[start], set()).add(term.category)
         result.matches.append(
             Match(
                 category,
@@ -220,7 +198,7 @@ def classify(
             if not cause:
                 told.append(said[-1])
             if category in VICTIM_CATEGORIES:
-                victims += _numbers_near(folded, clauses, start, end)
+                victims += wording.numbers_near(folded, clauses, start, end)
     counted = [category for category, *_ in said]
     ordered = sorted(set(counted), key=lambda c: (-taxonomy.severity(c), -counted.count(c), c))
     if result.code and result.code not in ordered:
@@ -237,7 +215,7 @@ def classify(
     main = told if any(c in CONSEQUENCES for c, *_ in told) else said
     # Suspects arrested are the police following up an event ("mshukiwa amekamatwa kuhusiana
     # na kuchomwa kwa vibanda"): the event the report tells of is the primary, not a detention.
-    suspects = {clauses[start] for start, _ in _occurrences(folded, taxonomy.suspects)}
+    suspects = {clauses[start] for start, _ in wording.occurrences(folded, taxonomy.suspects)}
     event = [item for item in main if not (item[0] == DETENTION and item[2] in suspects)]
     main = event if any(c not in (RUMOUR, "OTHER") for c, *_ in event) else main
     result.primary = _primary(main, result.code, taxonomy, questions)
@@ -309,85 +287,9 @@ def _primary(
     return claim or (counted[0] if counted else None)
 
 
-def _heads(word: str) -> list[str]:
-    """The word, and for Arabic the word without the prefixes written onto it (و ال ب ي ت)."""
-    if not _ARABIC.search(word):
-        return [word]
-    return [word] + [word[cut:] for cut in (1, 2, 3) if len(word) - cut >= 3]
-
-
-def _word_matches(word: str, wanted: str, prefix: bool, language: str) -> bool:
-    if prefix:
-        return word.startswith(wanted)
-    if word == wanted:
-        return True
-    # Arabic attaches "and", "the", "by" to the front of words (والقتل, بالرصاص).
-    return (
-        language == "ar"
-        and len(wanted) >= 3
-        and word.endswith(wanted)
-        and (len(word) - len(wanted) <= 3)
-    )
-
-
-def _matches(folded: list[str], position: int, term: Term, first: int = 0) -> bool:
-    """Whether the words of the term from its first-th match the text from position."""
-    size = len(term.words)
-    if position + size - first > len(folded):
-        return False
-    for offset, wanted in enumerate(term.words[first:], start=first):
-        last = offset == size - 1
-        if not _word_matches(
-            folded[position + offset - first], wanted, term.prefix and last, term.language
-        ):
-            return False
-    return True
-
-
-def _longest(found: list[tuple[int, int, Term]]) -> list[tuple[int, int, Term]]:
-    """Overlapping matches: the longest phrase wins ("shot dead" over "shot")."""
-    kept: list[tuple[int, int, Term]] = []
-    for start, end, term in sorted(found, key=lambda f: (f[0] - f[1], f[0])):
-        if any(
-            start < k_end
-            and k_start < end
-            and ((k_start, k_end) != (start, end) or k_term.category == term.category)
-            for k_start, k_end, k_term in kept
-        ):
-            continue
-        kept.append((start, end, term))
-    return sorted(kept, key=lambda f: f[0])
-
-
-def _clause_numbers(
-    text: str, words: list[tuple[str, int, int]], pattern: re.Pattern = _CLAUSE
-) -> list[int]:
-    """For each word, which clause (or sentence) of the text it is in (negation does not
-    cross clauses)."""
-    boundaries = [match.start() for match in pattern.finditer(text)]
-    numbers, clause, index = [], 0, 0
-    for _, start, _ in words:
-        while index < len(boundaries) and boundaries[index] < start:
-            clause += 1
-            index += 1
-        numbers.append(clause)
-    return numbers
-
-
-def _negated(folded: list[str], clauses: list[int], start: int, taxonomy: Taxonomy) -> bool:
-    for size_phrase in taxonomy.negations:
-        size = len(size_phrase)
-        for begin in range(max(0, start - NEGATION_REACH - size + 1), start - size + 1):
-            if (
-                _is_phrase(folded[begin : begin + size], size_phrase)
-                and clauses[begin] == (clauses[start])
-                and not _longer_phrase(folded, begin, size, taxonomy.follow_up)
-            ):
-                return True
-    return False
-
-
-def _last_words(start: int, end: int, clauses: list[int], found) -> bool:
+def _last_words(
+    start: int, end: int, clauses: list[int], found: list[tuple[int, int, Term]]
+) -> bool:
     """A last-words term counts at the end of its clause, after a deed told before it ("risasi,
     wote wameenda"): "gone" is then dead."""
     at_end = end == len(clauses) or clauses[end] != clauses[end - 1]
@@ -396,92 +298,11 @@ def _last_words(start: int, end: int, clauses: list[int], found) -> bool:
     )
 
 
-def _future(
-    folded: list[str], clauses: list[int], start: int, term, taxonomy: Taxonomy
-) -> str | bool:
-    """Whether the deed at start is told in the future tense: "future", "denied" (Kiswahili
-    "hawatashambulia", they will not attack) or False."""
-    word = folded[start]
-    if term.stem and term.language == "sw":
-        beginning = word[: word.find(term.words[0])]
-        tense = _SW_FUTURE.match(beginning)
-        if tense:
-            return "denied" if tense.group(1) else "future"
-    if _ARABIC.match(word) and _AR_FUTURE.match(word) and not _AR_FUTURE.match(term.words[0]):
-        return "future"
-    if term.language == "fr" and term.prefix and word.endswith(_FR_FUTURE_ENDINGS):
-        return "future"
-    for phrase in taxonomy.future:
-        size = len(phrase)
-        for begin in range(max(0, start - FUTURE_REACH - size), start - size + 1):
-            between = folded[begin + size : start]
-            if (
-                _is_phrase(folded[begin : begin + size], phrase)
-                and clauses[begin] == clauses[start]
-                and not any(other in _DETERMINERS for other in between)
-            ):
-                return "future"
-    return False
-
-
-def _is_phrase(words: list[str], phrase: tuple[str, ...]) -> bool:
-    """The words are the phrase; in Arabic the first may carry "and" (ولم يقتل أحد)."""
-    if tuple(words) == phrase:
-        return True
-    return (
-        bool(words)
-        and words[0][:1] in _CONJUNCTIONS
-        and _ARABIC.match(words[0]) is not None
-        and (words[0][1:], *words[1:]) == phrase
-    )
-
-
-def _longer_phrase(
-    folded: list[str], begin: int, size: int, phrases: list[tuple[str, ...]]
-) -> bool:
-    """The negation is the start of a longer phrase that says something else: "لا يزال"
-    (still), written with "not"."""
-    return any(
-        len(phrase) > size and tuple(folded[begin : begin + len(phrase)]) == phrase
-        for phrase in phrases
-    )
-
-
-def _numbers_near(folded: list[str], clauses: list[int], start: int, end: int) -> list[int]:
-    found = []
-    for position in range(max(0, start - NUMBER_REACH), min(len(folded), end + NUMBER_REACH)):
-        if start <= position < end or clauses[position] != clauses[start]:
-            continue
-        value = number(folded[position])
-        if value:
-            found.append(value)
-    return found
-
-
 def _noise(folded: list[str], text: str, taxonomy: Taxonomy) -> bool:
     """No incident words, and short, a question, or about the messaging itself (greetings,
     thanks, airtime, a new number, "all quiet")."""
     if len(folded) <= SHORT_WITHOUT_TERMS:
         return True
-    if _phrase(folded, taxonomy.not_incident) is not None:
+    if wording.first_phrase(folded, taxonomy.not_incident) is not None:
         return True
     return text.strip().endswith(("?", "؟"))
-
-
-def _occurrences(folded: list[str], phrases: list[tuple[str, ...]]):
-    """(start, end) of every occurrence of the phrases in the words, phrase by phrase."""
-    for phrase in phrases:
-        size = len(phrase)
-        for start in range(len(folded) - size + 1):
-            if tuple(folded[start : start + size]) == phrase:
-                yield start, start + size
-
-
-def _phrase_ends(folded: list[str], phrases: list[tuple[str, ...]]) -> list[int]:
-    """Where each occurrence of any of the phrases ends in the words."""
-    return [end for _, end in _occurrences(folded, phrases)]
-
-
-def _phrase(folded: list[str], phrases: list[tuple[str, ...]]) -> tuple[int, int] | None:
-    """Where the first of the phrases (longest first) is in the words, if anywhere."""
-    return next(_occurrences(folded, phrases), None)
