@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -610,3 +611,28 @@ def test_the_cause_a_report_names_is_kept_and_shown_as_such():
     assert "KILLING" in meaning.categories  # the killings still inform the incident
     causes = {t["category"]: t["cause"] for t in meaning.evidence()["terms"]}
     assert causes == {"DISPLACEMENT": False, "KILLING": True}
+
+
+def test_the_words_kept_as_evidence_do_not_depend_on_the_hash_seed():
+    # "hali imetulia" and "baada ya" are both two-word follow-up phrases: which one is kept
+    # must not change from one process to the next (Python orders sets by a random seed).
+    import subprocess
+    import sys
+
+    script = (
+        "from ewn.meaning.classify import classify; from ewn.meaning.taxonomy import Taxonomy; "
+        "from ewn.settings import ROOT; "
+        "t = Taxonomy.load(ROOT / 'config' / 'taxonomy.yaml'); "
+        "print(classify('Ahero: hali imetulia baada ya maandamano ya wakulima', t).follow_up)"
+    )
+    said = {
+        subprocess.run(
+            [sys.executable, "-c", script],
+            env={**os.environ, "PYTHONHASHSEED": str(seed)},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        for seed in (1, 2, 3, 4)
+    }
+    assert len(said) == 1 and said <= {"hali imetulia", "baada ya"}

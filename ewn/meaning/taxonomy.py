@@ -121,7 +121,8 @@ class Taxonomy:
             phrases = []
             for _language, words in words_by_language(document.get(section, {}), section, source):
                 phrases += [tuple(fold(str(word)).split()) for word in words if fold(str(word))]
-            setattr(taxonomy, section, sorted(set(phrases), key=len, reverse=True))
+            # Longest first; phrases of one length in a fixed order, whatever the hash seed.
+            setattr(taxonomy, section, sorted(set(phrases), key=lambda p: (-len(p), p)))
         return taxonomy
 
 
