@@ -288,6 +288,24 @@ def test_coordinated_reports_are_flagged_not_counted(client, rt):
     assert incident.monitor_count == incident.report_count - 6
 
 
+def test_a_report_calling_a_warning_false_joins_the_warning(client, rt):
+    """The warning threatens an attack; the report that calls it a rumour tells of "an
+    attack": what a rumour claims neither agrees nor disagrees with the warning."""
+    from_monitors(
+        client,
+        rt,
+        "TAHADHARI: vijana wa jirani wanapanga kuvamia Naivasha usiku wa leo. Jipangeni!",
+        "Kuna SMS nyingi zinazosambaa Naivasha zikidai kuna shambulizi usiku huu. "
+        "Tumeongea na polisi: hakuna dalili yoyote.",
+    )
+    [incident] = incidents(rt)
+    assert incident.report_count == 2
+    [warning, rumour] = reports(rt)
+    assert warning.categories == ["THREAT_INTIMIDATION", "RUMOR_UNVERIFIED"]
+    assert rumour.primary_category == "RUMOR_UNVERIFIED"
+    assert "ARMED_ATTACK" in rumour.categories
+
+
 def test_not_an_incident_gets_a_dismissed_incident_of_its_own(client, rt):
     send(client, "habari za asubuhi")
     drain(rt)

@@ -67,6 +67,13 @@ def test_categories_and_victims(text, primary, victims):
             "TAHADHARI: Usiku wa leo wageni wataondolewa. Mkiona moto msishangae.",
             "RUMOR_UNVERIFIED",
         ),
+        # Messages "claiming" an attack; protesters "demanding" (wakidai) their pay are not.
+        ("SMS zinasambaa Garsen zikidai kuna shambulizi usiku huu", "RUMOR_UNVERIFIED"),
+        ("Messages claiming that gunmen attacked Garsen are going round", "RUMOR_UNVERIFIED"),
+        (
+            "wakulima wanaandamana wakidai malipo yao, polisi wametumia gesi ya kutoa machozi",
+            "PROTEST_REPRESSION",
+        ),
         # What people of the report say they will do is not hearsay about the coded claim.
         ("M: Vijana wamejihami na wanasema watafuata mifugo yao", "ARMS_MOBILIZATION"),
     ],

@@ -50,7 +50,8 @@ FAMILIES = [
     },
     {"HUMANITARIAN_OBSTRUCTION", "ARMED_ATTACK", "ABDUCTION_DETENTION", "PROPERTY_DESTRUCTION"},
 ]
-VAGUE = {"RUMOR_UNVERIFIED", "OTHER"}
+RUMOUR = "RUMOR_UNVERIFIED"
+VAGUE = {RUMOUR, "OTHER"}
 MIN_CATEGORY, MIN_TEXT_ALONE = 0.5, 0.25
 # A report that says it tells of another event ("separate from the morning ambush") loses
 # SEPARATE from its total, unless its text is this alike to the incident's. (Ruling such
@@ -225,6 +226,10 @@ def score(session: Session, features: Features, incident: Incident, settings, ge
         else:
             return None
     category = _categories(report.categories or [], incident.categories or [])
+    if RUMOUR in (report.primary_category, incident.primary_category):
+        # What a rumour claims ("messages say an attack is coming") may or may not be what
+        # the others tell: its categories neither agree nor disagree.
+        category = max(category, 0.5)
     # Being in the same place on the same day is not enough: different events happen
     # there too. What happened, or how it is told, must agree as well.
     # Nor is another kind of event at another time ("families evicted this morning", "a
