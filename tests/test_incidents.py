@@ -306,6 +306,22 @@ def test_a_report_calling_a_warning_false_joins_the_warning(client, rt):
     assert "ARMED_ATTACK" in rumour.categories
 
 
+def test_an_alarm_whose_place_is_only_guessed_joins_the_located_reports(client, rt):
+    """The alarm names no place; a word of it is read, unsure, as a village in another
+    county. That guess does not keep the located reports of the raid away from it."""
+    from_monitors(
+        client,
+        rt,
+        "Kuna milio ya bunduki karibu na zizi, ng'ombe wanaswagwa na watu wasiojulikana",
+        "K: Tangulbei, at dusk near the dip. One young herder was gunned down and some 40 "
+        "head of cattle taken.",
+    )
+    alarm, located = reports(rt)
+    assert alarm.latitude is None and located.place_name == "Tangulbei"
+    [incident] = incidents(rt)
+    assert incident.report_count == 2
+
+
 def test_not_an_incident_gets_a_dismissed_incident_of_its_own(client, rt):
     send(client, "habari za asubuhi")
     drain(rt)

@@ -292,9 +292,11 @@ def _place(features: Features, incident: Incident, settings) -> float | None:
         if distance > settings.distance_km:
             return None
         return max(0.0, 1 - distance / settings.distance_km)
-    if features.area_id is not None and incident.area_id is not None:
-        return 0.5 if features.area_id == incident.area_id else None
-    return UNKNOWN_PLACE  # nothing known about where one of them happened
+    # One of them is unlocated: its area, if any, is a guess from its words ("zizi" read as
+    # a village far off). The same area says a little; another says nothing.
+    if features.area_id is not None and features.area_id == incident.area_id:
+        return 0.5
+    return UNKNOWN_PLACE
 
 
 def _categories(mine: list[str], theirs: list[str]) -> float:
