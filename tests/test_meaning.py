@@ -37,6 +37,13 @@ TAXONOMY = Taxonomy.load(ROOT / "config" / "taxonomy.yaml")
         ("polisi wanarusha vitoza machozi kwa wanaoandamana", "PROTEST_REPRESSION", None),
         ("هربت مئات العائلات من بيوتها", "DISPLACEMENT", None),
         ("توقف توزيع الغذاء في المخيم", "HUMANITARIAN_OBSTRUCTION", None),
+        # Euphemisms: "eaten iron" (shot), lives "cut short", "dishonoured".
+        ("wasee wawili wamekula chuma wakaenda, ng'ombe zimehepeshwa", "KILLING", 2),
+        ("watu wanane wamekatiliwa maisha usiku", "KILLING", 8),
+        ("madem wawili wamevunjiwa heshima na majamaa wa mtaa", "SEXUAL_VIOLENCE", 2),
+        ("l'homme soupçonné d'avoir agressé sexuellement une paroissienne", "SEXUAL_VIOLENCE", 1),
+        ("walimu wawili wamenyakuliwa mchana huu", "ABDUCTION_DETENTION", 2),
+        ("familia zilizohamishwa asubuhi zimepewa hifadhi ya muda kanisani", "DISPLACEMENT", None),
     ],
 )
 def test_categories_and_victims(text, primary, victims):
