@@ -44,6 +44,7 @@ TAXONOMY = Taxonomy.load(ROOT / "config" / "taxonomy.yaml")
         ("l'homme soupçonné d'avoir agressé sexuellement une paroissienne", "SEXUAL_VIOLENCE", 1),
         ("walimu wawili wamenyakuliwa mchana huu", "ABDUCTION_DETENTION", 2),
         ("familia zilizohamishwa asubuhi zimepewa hifadhi ya muda kanisani", "DISPLACEMENT", None),
+        ("vijana wanaimba nyimbo huku wakichoma nyumba", "PROPERTY_DESTRUCTION", None),
     ],
 )
 def test_categories_and_victims(text, primary, victims):
@@ -586,6 +587,10 @@ def test_what_a_report_says_of_another_event_is_not_its_own(text, primary, elsew
         "Mise à jour Kakuma : quatre personnes ont perdu la vie",
         "ارتفع عدد القتلى في اشتباكات كاكوما إلى أربعة",
         "تحديث من كاكوما: الشرطة اعتقلت خمسة عشر شخصا",
+        "Olokurto: wakimbizi wa ndani wameongezeka hadi familia 260, waliouawa ni wanne",
+        "Kirigi: idadi ya waliouawa katika uvamizi wa usiku imefika wanne",
+        "the number of dead has risen to five",
+        "Olokurto : le nombre de familles déplacées est passé à 260",
     ],
 )
 def test_a_report_of_what_followed_says_so(text):
