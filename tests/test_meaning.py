@@ -540,6 +540,29 @@ def test_nothing_said_means_the_received_time_widened():
     assert when.start == RECEIVED - timedelta(hours=12)
 
 
+@pytest.mark.parametrize(
+    ("text", "ongoing"),
+    [
+        ("Tunavamiwa na watu wengi wenye mapanga", "Tunavamiwa"),
+        ("Nyumba zinaungua hapa, tusaidieni", "zinaungua"),
+        ("pls help people are fighting here with pangas", "fighting"),
+        ("we are being attacked by armed men", "attacked"),
+        # Done, not going on: the received time widened as when nothing is said.
+        ("Mtoto wa shule amevamiwa njiani", None),
+        ("nyumba tatu zimechomwa", None),
+        ("hakuna anayepigwa, watu wamelala", None),  # denied
+        ("wanapanga kuvamia kijiji", None),  # what they plan
+    ],
+)
+def test_a_deed_told_as_going_on_happened_in_the_last_hours(text, ongoing):
+    meaning = classify(text, TAXONOMY)
+    assert meaning.ongoing == ongoing
+    when = read_event_time(meaning.own_text(text), RECEIVED, "Africa/Nairobi", meaning.ongoing)
+    assert when.end == RECEIVED
+    assert when.start == RECEIVED - timedelta(hours=6 if ongoing else 12)
+    assert when.phrase == ongoing
+
+
 def test_a_count_is_not_a_clock_time():
     """ "about 15 youths" is how many, not 3 pm."""
     when = read_event_time("about 15 youths with machetes attacked", RECEIVED, "Africa/Nairobi")

@@ -66,6 +66,8 @@ class Understanding:
     follow_up: str | None = None
     # The words by which it asks to be passed on ("sambaza kwa wote"): a chain message.
     forward: str | None = None
+    # The deed told as happening now ("tunavamiwa", "they are burning houses").
+    ongoing: str | None = None
 
     def evidence(self) -> dict:
         return {
@@ -88,6 +90,7 @@ class Understanding:
             "other_event": list(self.other_event) if self.other_event else None,
             "follow_up": self.follow_up,
             "forward": self.forward,
+            "ongoing": self.ongoing,
         }
 
     def own_text(self, text: str) -> str:
@@ -194,6 +197,9 @@ def classify(
             )
         )
         if not negated and not other and not hint:
+            going_on = not future and not cause and term.category in DEEDS
+            if result.ongoing is None and going_on and wording.ongoing(folded, start, term):
+                result.ongoing = result.matches[-1].words
             said.append((category, sentences[start], clauses[start], start))
             if not cause:
                 told.append(said[-1])

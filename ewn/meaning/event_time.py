@@ -17,6 +17,9 @@ from ewn.meaning.numbers import number
 from ewn.text import WORD_PATTERN, fold
 
 DEFAULT_LOOKBACK = timedelta(hours=12)
+# A deed told as happening now ("tunavamiwa", "they are burning houses") with no time said:
+# the last hours (an SMS may wait a while on the phone, or the deed go on for a while).
+ONGOING_LOOKBACK = timedelta(hours=6)
 # Clock times first: "7:30pm" is one word, not "7" and "30pm".
 _WORD = re.compile(r"\d{1,2}[:.h]\d{2}(?:am|pm|h)?|" + WORD_PATTERN)
 _POSSESSIVE = re.compile(r"['’]s$")
@@ -147,7 +150,10 @@ class EventTime:
     phrase: str | None = None
 
 
-def read_event_time(text: str, received_at: datetime, timezone: str) -> EventTime:
+def read_event_time(
+    text: str, received_at: datetime, timezone: str, ongoing: str | None = None
+) -> EventTime:
+    """ongoing: the words that tell of a deed as happening now, if any (see classify)."""
     zone = ZoneInfo(timezone)
     local = received_at.astimezone(zone)
     # "last night's attack" reads as "last night".
@@ -159,6 +165,8 @@ def read_event_time(text: str, received_at: datetime, timezone: str) -> EventTim
             end = min(end, local)
             start = min(start, end)
             return EventTime(start.astimezone(UTC), end.astimezone(UTC), "text", phrase)
+    if ongoing:
+        return EventTime(received_at - ONGOING_LOOKBACK, received_at, "text", ongoing)
     return EventTime(received_at - DEFAULT_LOOKBACK, received_at, "received")
 
 

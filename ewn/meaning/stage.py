@@ -49,7 +49,9 @@ def understand_report(report: Report, rt, place_names=()) -> None:
         report.classification_source = "auto"
     if report.event_time_source != "staff":
         zone = report.timezone or rt.settings.deployment.default_timezone
-        when = read_event_time(meaning.own_text(report.text), report.received_at, zone)
+        when = read_event_time(
+            meaning.own_text(report.text), report.received_at, zone, meaning.ongoing
+        )
         report.event_start, report.event_end = when.start, when.end
         report.event_time_source, report.event_time_phrase = when.source, when.phrase
     report.understood_at = utcnow()

@@ -24,6 +24,13 @@ SW_FUTURE = re.compile(
     r"^(ha)?(ni|u|a|tu|m|mu|wa|i|zi|ya|li|ki|vi|ku|pa|si)ta(ka(o|ye|yo|lo|zo|cho|vyo)?)?"
     r"(ni|ku|m|mw|mu|wa|i|zi|ya|li|ki|vi|tu|ji)?$"
 )
+# Kiswahili present, happening as the monitor writes: who, "na", perhaps whom, then the verb
+# (tunavamiwa, zinachomwa, wanawapiga).
+SW_ONGOING = re.compile(
+    r"^(ni|u|a|tu|m|mu|wa|i|zi|ya|li|ki|vi|ku|pa)na"
+    r"(ni|ku|m|mw|mu|wa|i|zi|ya|li|ki|vi|tu|ji)?$"
+)
+EN_ONGOING = {"are", "is", "am"}  # "they are burning houses"; "we are being attacked"
 # Arabic future: "sa-" written onto the verb (سيهاجمون), perhaps after "and" (وسيقتلون).
 AR_FUTURE = re.compile(r"^[وف]?س[يتنأا]")
 FR_FUTURE_ENDINGS = ("ront", "rons", "rez")
@@ -128,6 +135,23 @@ def future(
     if any(not DETERMINERS & set(folded[begin + size : start]) for begin, size in ahead):
         return "future"
     return False
+
+
+def ongoing(folded: list[str], start: int, term: Term) -> bool:
+    """Whether the deed at start is told as happening now: Kiswahili "tunavamiwa",
+    "nyumba zinachomwa"; English "they are burning houses", "we are being attacked"."""
+    word = folded[start]
+    if term.language == "sw":
+        cut = word.find(term.words[0]) if term.stem else -1
+        if cut > 0:
+            return bool(SW_ONGOING.match(word[:cut]))
+        return not term.stem and any(
+            SW_ONGOING.match(word[:cut]) for cut in range(3, min(len(word) - 2, 7))
+        )
+    before = set(folded[max(0, start - 2) : start])
+    if term.language == "en" and word.endswith("ing"):
+        return bool(EN_ONGOING & before)
+    return term.language == "en" and "being" in before
 
 
 def preceding(
