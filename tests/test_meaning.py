@@ -45,6 +45,14 @@ TAXONOMY = Taxonomy.load(ROOT / "config" / "taxonomy.yaml")
         ("walimu wawili wamenyakuliwa mchana huu", "ABDUCTION_DETENTION", 2),
         ("familia zilizohamishwa asubuhi zimepewa hifadhi ya muda kanisani", "DISPLACEMENT", None),
         ("vijana wanaimba nyimbo huku wakichoma nyumba", "PROPERTY_DESTRUCTION", None),
+        # Lives "lost", "bad things done to" women, people "snatched", the Arabic "met his end".
+        ("Wachungaji wawili wamepoteza roho baada ya uvamizi", "KILLING", 2),
+        ("wamama wawili wakafanyiwa mambo mabaya shambani", "SEXUAL_VIOLENCE", 2),
+        ("Wachuuzi wawili wamenyakwa njiani mchana huu", "ABDUCTION_DETENTION", 2),
+        ("لقي صاحب المحل مصرعه على يد لصوص", "KILLING", None),
+        ("one man forced into a white car at the shopping centre", "ABDUCTION_DETENTION", 1),
+        ("Watu wanatolewa kwa nguvu, watoto na mizigo barabarani", "DISPLACEMENT", None),
+        ("familia zime-camp kanisani tangu asubuhi", "DISPLACEMENT", None),
     ],
 )
 def test_categories_and_victims(text, primary, victims):
@@ -107,6 +115,19 @@ def test_negation(text):
     assert "KILLING" not in meaning.categories
     assert meaning.primary == "PROPERTY_DESTRUCTION"
     assert any(m.negated and m.category == "KILLING" for m in meaning.matches)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "wafanyibiashara wamebaki bila kitu baada ya maduka kuchomwa",
+        "traders are left with nothing after their shops were burnt",
+    ],
+)
+def test_a_negation_does_not_reach_into_the_cause_named_after_it(text):
+    meaning = classify(text, TAXONOMY)
+    assert meaning.primary == "PROPERTY_DESTRUCTION"
+    assert not any(m.negated for m in meaning.matches)
 
 
 def test_arabic_vowel_marks_and_prefixes_do_not_hide_a_term():
@@ -614,10 +635,25 @@ def test_what_a_report_says_of_another_event_is_not_its_own(text, primary, elsew
         "Kirigi: idadi ya waliouawa katika uvamizi wa usiku imefika wanne",
         "the number of dead has risen to five",
         "Olokurto : le nombre de familles déplacées est passé à 260",
+        "Familia zimekimbia baada ya mashambulizi ya jana",
+        "the two herders killed at dawn were buried this afternoon",
+        "دُفن الراعيان اللذان قُتلا صباح اليوم",
     ],
 )
 def test_a_report_of_what_followed_says_so(text):
     assert classify(text, TAXONOMY).evidence()["follow_up"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Nyumba ya mwalimu imechomwa saa tisa mchana baada ya ugomvi wa mpaka",
+        "a house was burnt at 3pm after a boundary row",
+    ],
+)
+def test_after_a_motive_is_not_a_follow_up(text):
+    """'After' tells of what followed an event only when an event follows it."""
+    assert classify(text, TAXONOMY).evidence()["follow_up"] is None
 
 
 def test_time_zone_of_the_deployment_is_used():

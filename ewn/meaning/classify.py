@@ -18,6 +18,7 @@ from ewn.text import wildcard_matches
 
 _CODE = re.compile(r"^\s*([A-Za-z]{1,3})\s*[:.\-–]\s*\S")
 RUMOUR, THREAT, GRAVEST = "RUMOR_UNVERIFIED", "THREAT_INTIMIDATION", 5
+VAGUE_TERMS = {RUMOUR, "OTHER"}
 DETENTION = "ABDUCTION_DETENTION"
 CONSEQUENCES = {"DISPLACEMENT", "HUMANITARIAN_OBSTRUCTION"}
 # A message this short with no incident words in it is not a report.
@@ -158,7 +159,7 @@ def classify(
         result.separate = text[begin : words[separate[1] - 1][2]]
         after = wording.CLAUSE.search(text, words[separate[1] - 1][2])
         result.other_event = (begin, after.start() if after else len(text))
-    follow_up = wording.first_phrase(folded, taxonomy.follow_up)
+    follow_up = _follow_up(folded, clauses, found, taxonomy)
     if follow_up is not None:
         result.follow_up = text[words[follow_up[0]][1] : words[follow_up[1] - 1][2]]
     forward = wording.first_phrase(folded, taxonomy.forward)
@@ -242,6 +243,24 @@ def classify(
             severity = min(5, severity + 1)
         result.severity = severity
     return result
+
+
+def _follow_up(
+    folded: list[str], clauses: list[int], found: list[tuple[int, int, Term]], taxonomy: Taxonomy
+) -> tuple[int, int] | None:
+    """Where the report says it tells of what followed an event. "After" and its kind do so
+    only before a deed ("after the raid", "baada ya mapigano"); before anything else they
+    tell a motive ("burnt at 3pm after a boundary row")."""
+    for start, end in wording.occurrences(folded, taxonomy.follow_up):
+        causal = any(
+            wording.is_phrase(folded[start : start + len(cause)], cause) for cause in taxonomy.cause
+        )
+        if not causal or any(
+            at >= start and clauses[at] == clauses[start] and term.category not in VAGUE_TERMS
+            for at, _, term in found
+        ):
+            return start, end
+    return None
 
 
 def _primary(
