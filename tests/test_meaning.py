@@ -638,6 +638,10 @@ def test_what_a_report_says_of_another_event_is_not_its_own(text, primary, elsew
         "Familia zimekimbia baada ya mashambulizi ya jana",
         "the two herders killed at dawn were buried this afternoon",
         "دُفن الراعيان اللذان قُتلا صباح اليوم",
+        # Fighting that flared again belongs with the first round.
+        "Mapigano yamezuka upya Nyangwa jioni hii",
+        "تجدد القتال في القرية مساء اليوم",
+        "fighting flared up again at the border this evening",
     ],
 )
 def test_a_report_of_what_followed_says_so(text):
