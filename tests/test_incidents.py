@@ -94,6 +94,34 @@ def test_same_kind_same_town_different_days_stay_apart(client, rt):
     assert len(incidents(rt)) == 2
 
 
+def test_fighting_that_flared_again_the_next_evening_joins_the_first_round(client, rt):
+    """A follow-up is told hours or a day later as a matter of course: its time counts
+    against twice the window. The same attack told without a sign of following up a day
+    later is another event."""
+    enrol(rt, "+254711000001")
+    enrol(rt, "+254711000002")
+    send(
+        client,
+        "Molo: mapigano makali usiku huu, nyumba kumi zimechomwa na watu wawili wameuawa "
+        "kwa mishale",
+        "+254711000001",
+    )
+    drain(rt)
+    first = reports(rt)[0]
+    shift_event(rt, first.reference, days=1)
+    send(client, "Molo: mapigano yamezuka upya jioni hii, vijana wako na mishale", "+254711000002")
+    drain(rt)
+    [incident] = incidents(rt)
+    assert incident.report_count == 2
+    with rt.db.session() as session:
+        joined = session.scalars(select(IncidentDecision).order_by(IncidentDecision.id)).all()[-1]
+    first, second = reports(rt)
+    gap = max(second.event_start - first.event_end, timedelta(0))
+    assert joined.action == "joined"
+    assert joined.scores["time"] == pytest.approx(1 - gap / timedelta(hours=96), abs=0.002)
+    assert joined.scores["time"] > 0.5
+
+
 def test_different_events_same_town_same_day_stay_apart(client, rt):
     from_monitors(
         client,

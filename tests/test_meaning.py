@@ -512,6 +512,15 @@ def local(day: int, hour: int, minute: int = 0) -> datetime:
         ("raiders wamekuja saa kumi na mbili asubuhi", local(2, 5), local(2, 6, 40)),
         ("calm this morning after last night's shooting", local(1, 18), local(2, 6, 40)),
         ("ubakaji wa usiku", local(1, 18), local(2, 6)),
+        # A part of the day still to come when it was sent is the day before's.
+        ("a house burnt mid-afternoon", local(1, 12), local(1, 17)),
+        ("maison brûlée dans l'après-midi", local(1, 12), local(1, 17)),
+        ("abducted last evening", local(1, 16), local(2, 0)),
+        ("assaulted on Sunday evening", local(1, 16), local(2, 0)),
+        # A clock time without am or pm: the day part said, or the latest before the message.
+        ("saa tisa alasiri walichoma nyumba", local(1, 14), local(1, 16)),
+        ("they came at 8 last night", local(1, 19), local(1, 21)),
+        ("saa tisa walichoma nyumba", local(2, 2), local(2, 4)),
     ],
 )
 def test_event_time_phrases(text, start, end):

@@ -202,8 +202,11 @@ def score(session: Session, features: Features, incident: Incident, settings, ge
         return None
     # What followed an event ("death toll now 4", "calm after the clashes") is told later.
     follow_up = (report.classification_evidence or {}).get("follow_up")
-    apart = 1.0 if follow_up and report.event_start >= incident.event_start else APART
-    time = 1.0 if gap == timedelta(0) else max(0.0, 1 - gap / window) * apart
+    if follow_up and report.event_start >= incident.event_start:
+        # It is told hours or a day after the event as a matter of course.
+        time = 1 - gap / (2 * window)
+    else:
+        time = 1.0 if gap == timedelta(0) else max(0.0, 1 - gap / window) * APART
     readings = [
         (value, where)
         for where in (features, *features.alternatives)

@@ -30,6 +30,7 @@ _CLOCK = re.compile(r"\d{1,2}(?:[:.h]\d{2})?(?:am|pm)|\d{1,2}[:h]\d{2}h?|\d{1,2}
 NIGHT = (18, 30)  # 18:00 to 06:00 the next day
 MORNING, AFTERNOON, EVENING = (5, 12), (12, 17), (16, 24)
 DAWN = (3, 7)
+DAY_PARTS = (NIGHT, MORNING, AFTERNOON, EVENING, DAWN)
 PHRASES_SPAN = timedelta(hours=36)  # two phrases further apart tell of two events
 
 # Phrases (folded words) → (days back, part of day); part None is the whole day, "now" the
@@ -43,7 +44,13 @@ def _folded(words: str) -> set[str]:
 
 def _add(phrases: str, days: int, part) -> None:
     for phrase in phrases.split("|"):
-        PHRASES[tuple(fold(phrase).split())] = (days, part)
+        PHRASES[tuple(_words(phrase))] = (days, part)
+
+
+def _words(text: str) -> list[str]:
+    """Folded words as read ("last night's attack" reads as "last night attack", and
+    "mid-afternoon" as "mid afternoon")."""
+    return [_POSSESSIVE.sub("", fold(word)) for word in _WORD.findall(text)]
 
 
 _add(
@@ -56,7 +63,7 @@ _add("overnight|night|usiku|usiku huu|la nuit|pendant la nuit|ليلا|في ال
 _add("yesterday|jana|hier|أمس|امس|البارحة", 1, None)
 _add("yesterday morning|jana asubuhi|hier matin|صباح أمس", 1, MORNING)
 _add("yesterday afternoon|jana mchana|hier après-midi|ظهر أمس", 1, AFTERNOON)
-_add("yesterday evening|jana jioni|hier au soir", 1, EVENING)
+_add("yesterday evening|last evening|jana jioni|hier au soir", 1, EVENING)
 _add("day before yesterday|the day before yesterday|juzi|avant-hier|أول أمس|اول امس", 2, None)
 _add(
     "dawn|at dawn|early morning|early this morning|alfajiri|leo alfajiri|alfajiri ya leo|"
@@ -65,13 +72,26 @@ _add(
     DAWN,
 )
 _add("yesterday at dawn|jana alfajiri|alfajiri ya jana|hier à l'aube|فجر أمس", 1, DAWN)
-_add("this morning|leo asubuhi|asubuhi ya leo|asubuhi|ce matin|هذا الصباح|صباح اليوم", 0, MORNING)
+_add("before dawn|pre-dawn|avant l'aube|قبل الفجر", 0, DAWN)
 _add(
-    "this afternoon|leo mchana|mchana wa leo|mchana|cet après-midi|بعد ظهر اليوم|بعد الظهر|ظهرا",
+    "this morning|morning|in the morning|mid-morning|leo asubuhi|asubuhi ya leo|asubuhi|"
+    "ce matin|le matin|dans la matinée|هذا الصباح|صباح اليوم|صباحا",
+    0,
+    MORNING,
+)
+_add(
+    "this afternoon|afternoon|in the afternoon|mid-afternoon|leo mchana|mchana wa leo|mchana|"
+    "alasiri|cet après-midi|l'après-midi|dans l'après-midi|بعد ظهر اليوم|بعد الظهر|ظهرا|عصرا|"
+    "العصر|بعد العصر",
     0,
     AFTERNOON,
 )
-_add("this evening|tonight|leo jioni|jioni|ce soir|هذا المساء|الليلة", 0, EVENING)
+_add(
+    "this evening|tonight|evening|in the evening|dusk|at dusk|leo jioni|jioni|jioni hii|ce soir|"
+    "le soir|en soirée|هذا المساء|الليلة|مساء اليوم|مساء|المغرب",
+    0,
+    EVENING,
+)
 _add("today|leo|aujourd'hui|اليوم", 0, "today")
 _add(
     "now|right now|just now|currently|as we speak|sasa|sasa hivi|hivi sasa|maintenant|"
@@ -139,7 +159,15 @@ DEADLINE_WORDS = _folded(
 )
 NEXT_WORDS = _folded("next|coming|ijayo|inayokuja|prochain|prochaine|القادم|القادمة")
 LINKING_WORDS = _folded("ya|la|the|this|de|le")
-SWAHILI_PARTS = {"asubuhi": "am", "mchana": "pm", "jioni": "pm", "usiku": "night", "alfajiri": "am"}
+SWAHILI_PARTS = {
+    "asubuhi": "am",
+    "mchana": "pm",
+    "alasiri": "pm",
+    "adhuhuri": "pm",
+    "jioni": "pm",
+    "usiku": "night",
+    "alfajiri": "am",
+}
 
 
 @dataclass
@@ -157,7 +185,7 @@ def read_event_time(
     zone = ZoneInfo(timezone)
     local = received_at.astimezone(zone)
     # "last night's attack" reads as "last night".
-    words = [_POSSESSIVE.sub("", fold(word)) for word in _WORD.findall(text)]
+    words = _words(text)
     for reader in (_ago, _since, _clock, _phrase, _weekday):
         found = reader(words, local)
         if found is not None:
@@ -183,6 +211,8 @@ def _phrase(words: list[str], local: datetime):
     for size in (4, 3, 2, 1):
         for index in range(len(words) - size + 1):
             key = tuple(words[index : index + size])
+            if words[index - 1 : index] and words[index - 1] in WEEKDAYS:
+                continue  # "Sunday evening": the weekday reader reads the two
             if key in PHRASES and not used & set(range(index, index + size)):
                 used |= set(range(index, index + size))
                 found.append((index, _phrase_range(PHRASES[key], local), " ".join(key)))
@@ -213,8 +243,9 @@ def _phrase_range(meaning: tuple[int, object], local: datetime) -> tuple[datetim
     if part == NIGHT and days == 1 and local.hour >= 18:
         # "last night" said in the evening is still the night before.
         day = local - timedelta(days=1)
-    if part != NIGHT and days == 0 and local.hour < MORNING[0] and _at(day, first) > local:
-        # "this evening", "at dawn" sent in the small hours: the day that has just ended.
+    if part != NIGHT and days == 0 and _at(day, first) > local:
+        # "this evening", "at dawn" sent in the small hours, "in the afternoon" sent in the
+        # morning: the day before (a report tells of what has happened).
         day = local - timedelta(days=1)
     return _at(day, first), _at(day, last)
 
@@ -250,9 +281,33 @@ def _ago(words: list[str], local: datetime):
     return None
 
 
-def _hour_after(words: list[str], index: int) -> tuple[float, str] | None:
+def _hour_after(words: list[str], index: int, local: datetime) -> tuple[float, str] | None:
     """A clock time written at words[index]: 8am, 8pm, 20:30, 8h, "saa nane usiku", or a
-    bare 8 when a time word follows ("at 8 last night"; "about 15 youths" is no time)."""
+    bare 8 when a time word follows ("at 8 last night"; "about 15 youths" is no time). A time
+    said without am or pm ("at 8", "saa tisa") is the one the day phrase names ("at 8 last
+    night" is 20:00), or else the latest that is not after the message."""
+    found = _hour_said(words, index)
+    if found is None:
+        return None
+    hour, written, either = found
+    if either and hour < 12:
+        part = next(
+            (
+                PHRASES[(word,)][1]
+                for word in words
+                if (word,) in PHRASES and PHRASES[(word,)][1] in DAY_PARTS
+            ),
+            None,
+        )
+        later = part in (AFTERNOON, EVENING) or (part == NIGHT and hour >= 6)
+        if part is None:
+            later = _at(local, hour + 12) <= local + timedelta(minutes=30)
+        hour += 12 if later else 0
+    return hour, written
+
+
+def _hour_said(words: list[str], index: int) -> tuple[float, str, bool] | None:
+    """The hour as written, and whether it may be either in the morning or after noon."""
     word = words[index]
     if words[index - 1 : index] == ["saa"] or word == "saa":
         return _swahili_hour(words, index if word != "saa" else index + 1)
@@ -268,10 +323,11 @@ def _hour_after(words: list[str], index: int) -> tuple[float, str] | None:
         return None
     if suffix == "pm" and hour < 12:
         hour += 12
-    return hour, word + (" " + suffix if suffix and suffix != match.group(3) else "")
+    written = word + (" " + suffix if suffix and suffix != match.group(3) else "")
+    return hour, written, not suffix
 
 
-def _swahili_hour(words: list[str], index: int) -> tuple[float, str] | None:
+def _swahili_hour(words: list[str], index: int) -> tuple[float, str, bool] | None:
     """Swahili time counts from sunrise: saa moja asubuhi is 7:00, saa nane usiku is 2:00."""
     if index >= len(words):
         return None
@@ -282,11 +338,11 @@ def _swahili_hour(words: list[str], index: int) -> tuple[float, str] | None:
         return None
     hour = (count + 6) % 12
     part = next(
-        (SWAHILI_PARTS[w] for w in words[index + 1 : index + 3] if w in SWAHILI_PARTS), "am"
+        (SWAHILI_PARTS[w] for w in words[index + 1 : index + 3] if w in SWAHILI_PARTS), None
     )
     if part == "pm" or (part == "night" and 1 <= count <= 6):
         hour += 12
-    return hour, f"saa {words[index]}"
+    return hour, f"saa {words[index]}", part is None
 
 
 def _since(words: list[str], local: datetime):
@@ -296,7 +352,7 @@ def _since(words: list[str], local: datetime):
         for offset in (1, 2, 3):
             if index + offset >= len(words):
                 break
-            found = _hour_after(words, index + offset)
+            found = _hour_after(words, index + offset, local)
             if found:
                 hour, written = found
                 start = _at(local, hour)
@@ -312,9 +368,9 @@ def _clock(words: list[str], local: datetime):
     found, at = None, None
     for index, word in enumerate(words):
         if word in CLOCK_CUES and index + 1 < len(words):
-            found, at = _hour_after(words, index + 1), index + 1  # also "saa tatu"
+            found, at = _hour_after(words, index + 1, local), index + 1  # also "saa tatu"
         elif _CLOCK.fullmatch(word):
-            found, at = _hour_after(words, index), index
+            found, at = _hour_after(words, index, local), index
         if found:
             break
     if not found:
@@ -360,6 +416,11 @@ def _weekday(words: list[str], local: datetime):
         if word in WEEKDAYS and not _ahead(words, index):
             back = (local.weekday() - WEEKDAYS[word]) % 7
             day = local - timedelta(days=back)
+            part = PHRASES.get(tuple(words[index + 1 : index + 2]), (0, None))[1]
+            if part in DAY_PARTS:  # "Sunday evening", "Jumapili usiku"
+                if _at(day, part[0]) > local:
+                    day -= timedelta(days=7)  # said on Sunday morning: a week ago
+                return _at(day, part[0]), _at(day, part[1]), f"{word} {words[index + 1]}"
             return _at(day, 0), _at(day, 24), word
     return None
 
