@@ -53,6 +53,14 @@ TAXONOMY = Taxonomy.load(ROOT / "config" / "taxonomy.yaml")
         ("one man forced into a white car at the shopping centre", "ABDUCTION_DETENTION", 1),
         ("Watu wanatolewa kwa nguvu, watoto na mizigo barabarani", "DISPLACEMENT", None),
         ("familia zime-camp kanisani tangu asubuhi", "DISPLACEMENT", None),
+        ("wasee wawili wamepoteza pumzi kwa mishare", "KILLING", 2),
+        ("msee wa ng'ombe amechapwa rungu hadi ame-RIP", "KILLING", None),
+        ("binti aliyeingiliwa kimwili bila ridhaa yake alfajiri", "SEXUAL_VIOLENCE", None),
+        ("الناس الهربانين زادوا، والميتين بقوا تلاتة", "KILLING", 3),
+        ("في لافي شالوا الممرضة من بيتها قبل الفجر", "ABDUCTION_DETENTION", None),
+        # French elides articles onto the word: "l'attaque", "d'aide alimentaire".
+        ("l'attaque du village a duré deux heures", "ARMED_ATTACK", None),
+        ("trois camions d'aide alimentaire bloqués à la sortie", "HUMANITARIAN_OBSTRUCTION", None),
     ],
 )
 def test_categories_and_victims(text, primary, victims):

@@ -14,6 +14,7 @@ from ewn.text import WORD, fold
 CLAUSE = re.compile(r"[.;!?\n،؛]|,\s|:(?!\d)")
 SENTENCE = re.compile(r"[.!?\n؟](?!\d)")
 ARABIC = re.compile(r"[\u0600-\u06ff]")
+ELISION = re.compile(r"(?:l|d|j|m|n|s|t|c|qu|jusqu|lorsqu|puisqu)['’]")
 CONJUNCTIONS = ("و", "ف")  # Arabic "and", "so", written onto the next word
 NEGATION_REACH = 4  # words between a negation and the term it cancels
 NUMBER_REACH = 4
@@ -43,13 +44,22 @@ def words(text: str) -> list[tuple[str, int, int]]:
 
 
 def heads(word: str) -> list[str]:
-    """The word, and for Arabic the word without the prefixes written onto it (و ال ب ي ت)."""
+    """The word, and for Arabic the word without the prefixes written onto it (و ال ب ي ت);
+    for French, without the article or pronoun elided onto it ("l'attaque", "d'aide")."""
     if not ARABIC.search(word):
-        return [word]
+        elided = ELISION.match(word)
+        return [word, word[elided.end() :]] if elided and elided.end() < len(word) else [word]
     return [word] + [word[cut:] for cut in (1, 2, 3) if len(word) - cut >= 3]
 
 
 def word_matches(word: str, wanted: str, prefix: bool, language: str) -> bool:
+    elided = ELISION.match(word) if language == "fr" else None
+    if (
+        elided
+        and elided.end() < len(word)
+        and word_matches(word[elided.end() :], wanted, prefix, "")
+    ):
+        return True
     if prefix:
         return word.startswith(wanted)
     if word == wanted:
