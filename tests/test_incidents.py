@@ -122,6 +122,20 @@ def test_fighting_that_flared_again_the_next_evening_joins_the_first_round(clien
     assert joined.scores["time"] > 0.5
 
 
+def test_women_assaulted_while_fleeing_an_attack_join_it_but_not_another_at_other_hours(client, rt):
+    from_monitors(
+        client,
+        rt,
+        "Burnt Forest: raiders with arrows attacked the village last night, two men killed and "
+        "thirty houses burnt",
+        "اغتصاب امرأتين أثناء هروبهما ليلة أمس في بيرنت فورست",  # little text in common
+        "Molo: two men hacked to death at the market this morning",
+        "Molo: a girl was raped on her way home this evening",
+    )
+    karuga, molo, *others = incidents(rt)
+    assert karuga.report_count == 2 and molo.report_count == 1 and len(others) == 1
+
+
 def test_different_events_same_town_same_day_stay_apart(client, rt):
     from_monitors(
         client,

@@ -228,7 +228,7 @@ def score(session: Session, features: Features, incident: Incident, settings, ge
             place = UNKNOWN_PLACE
         else:
             return None
-    category = _categories(report.categories or [], incident.categories or [])
+    category = _categories(report.categories or [], incident.categories or [], gap == timedelta(0))
     if RUMOUR in (report.primary_category, incident.primary_category):
         # What a rumour claims ("messages say an attack is coming") may or may not be what
         # the others tell: its categories neither agree nor disagree.
@@ -302,7 +302,7 @@ def _place(features: Features, incident: Incident, settings) -> float | None:
     return UNKNOWN_PLACE
 
 
-def _categories(mine: list[str], theirs: list[str]) -> float:
+def _categories(mine: list[str], theirs: list[str], overlapping: bool = False) -> float:
     specific_mine, specific_theirs = set(mine) - VAGUE, set(theirs) - VAGUE
     if not specific_mine or not specific_theirs:
         return 0.5
@@ -313,4 +313,8 @@ def _categories(mine: list[str], theirs: list[str]) -> float:
     # An incident told by many gathers many categories (the raid, the flight, the arming
     # that followed): what this report says must go with some of them.
     together = any(specific_mine <= family and specific_theirs & family for family in FAMILIES)
+    if together and overlapping and specific_mine == {"SEXUAL_VIOLENCE"}:
+        # Women assaulted while fleeing an attack, at its hours: told apart, by those who
+        # treat them.
+        return 0.5
     return 0.4 if together else 0.0
