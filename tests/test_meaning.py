@@ -391,6 +391,22 @@ def test_a_denial_or_an_unknown_word_in_a_report_does_not_make_it_noise(text):
     assert meaning.primary is not None and not meaning.not_incident
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Maktau: body of a man found near the road at 6.30am, no visible wounds",
+        "mwili wa mwanamume umeokotwa kando ya barabara bila alama yoyote ya kuumizwa",
+        "corps d'un homme retrouvé au bord de la route, aucune trace de violence",
+        "عثر على جثة رجل قرب الطريق صباح اليوم دون آثار عنف",
+    ],
+)
+def test_a_body_with_no_sign_of_violence_is_a_death_of_unknown_cause(text):
+    meaning = classify(text, TAXONOMY)
+    assert meaning.primary == "OTHER" and meaning.categories == ["OTHER"]
+    assert any(m.category == "KILLING" for m in meaning.matches)  # the body is still shown
+    assert classify("body found with machete wounds", TAXONOMY).primary == "KILLING"
+
+
 def test_unclassified_text_is_other_not_noise():
     meaning = classify("something strange is happening at the border, people are worried", TAXONOMY)
     assert meaning.primary == "OTHER" and not meaning.not_incident

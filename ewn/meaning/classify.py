@@ -226,6 +226,14 @@ def classify(
     event = [item for item in main if not (item[0] == DETENTION and item[2] in suspects)]
     main = event if any(c not in (RUMOUR, "OTHER") for c, *_ in event) else main
     result.primary = _primary(main, result.code, taxonomy, questions)
+    if (
+        result.primary == "KILLING"
+        and result.code is None
+        and set(result.categories) <= {"KILLING", RUMOUR, "OTHER"}
+        and wording.first_phrase(folded, taxonomy.unharmed) is not None
+    ):
+        # A body with no sign of violence on it: a death of unknown cause, for staff to read.
+        result.primary, result.categories = "OTHER", ["OTHER"]
     if result.forward is not None and result.code is None and result.primary is not None:
         result.primary = RUMOUR  # a chain message: whatever it claims, it is unverified
     if result.primary == RUMOUR and RUMOUR not in result.categories:

@@ -20,6 +20,7 @@ PHRASE_SECTIONS = (
     "future",
     "forward",
     "suspects",
+    "unharmed",
 )
 
 
@@ -76,6 +77,8 @@ class Taxonomy:
     forward: list[tuple[str, ...]] = field(default_factory=list)
     # "suspects", "washukiwa": an arrest in their clause follows up an event.
     suspects: list[tuple[str, ...]] = field(default_factory=list)
+    # "body found, no visible wounds": a death of unknown cause, not (yet) a killing.
+    unharmed: list[tuple[str, ...]] = field(default_factory=list)
 
     def severity(self, category: str) -> int:
         return self.categories[category].severity if category in self.categories else 2
