@@ -173,7 +173,7 @@ def classify(
     # that happened ("attacked on her way from a funeral"), not of a death.
     told_in: dict[int, set[str]] = {}
     for start, end, term in found:
-        negated = wording.negated(folded, clauses, start, taxonomy)
+        negated = wording.negated(folded, clauses, start, taxonomy, causes)
         future = term.category in DEEDS and wording.future(folded, clauses, start, term, taxonomy)
         if future == "denied":
             negated, future = True, False

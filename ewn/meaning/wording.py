@@ -117,11 +117,13 @@ def clause_numbers(
     return numbers
 
 
-def negated(folded: list[str], clauses: list[int], start: int, taxonomy: Taxonomy) -> bool:
+def negated(
+    folded: list[str], clauses: list[int], start: int, taxonomy: Taxonomy, causes: list[int]
+) -> bool:
     """A negation before the term in its clause ("hakuna aliyeuawa"), unless it begins a longer
     phrase that says something else ("لا يزال", still), or the term is in what the clause
-    names as a cause after it ("left with nothing after the shops were burnt")."""
-    causes = phrase_ends(folded, taxonomy.cause)
+    names as a cause after it ("left with nothing after the shops were burnt"; causes: where
+    each cause phrase ends)."""
     return any(
         not longer_phrase(folded, begin, size, taxonomy.follow_up)
         and not any(begin + size < cut <= start for cut in causes)
