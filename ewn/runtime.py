@@ -18,6 +18,7 @@ from ewn.ingest.keywords import Keywords
 from ewn.ingest.replies import Replies
 from ewn.ingest.spool import Spool
 from ewn.ingest.writer import InboundWriter
+from ewn.meaning import learned
 from ewn.meaning.taxonomy import Taxonomy
 from ewn.settings import Settings
 
@@ -35,6 +36,10 @@ class Runtime:
         self.replies = Replies.load(settings.path(settings.ingest.replies_file))
         self.geo = GeoConfig.load(settings.path(settings.geo.config_file))
         self.taxonomy = Taxonomy.load(settings.path(settings.incidents.taxonomy_file))
+        if settings.incidents.examples_file:
+            self.taxonomy.learned = learned.load(
+                settings.path(settings.incidents.examples_file), self.taxonomy.categories
+            )
         self.concepts = Concepts.load(settings.path(settings.incidents.concepts_file))
         use_concepts(self.concepts)
         self.escalation = EscalationConfig.load(

@@ -275,6 +275,17 @@ def test_report_text_with_markup_is_shown_as_text(app, rt):
     assert "<script>alert" not in monitor_page and "&lt;script&gt;" in monitor_page
 
 
+def test_a_guessed_category_is_shown_as_a_guess_with_its_words(app, rt):
+    enrol(rt, "+254711000042")
+    text = "Molo: tumejificha ndani ya kanisa tuko kama hamsini na watoto, tunasikia vilio nje"
+    incident = report_incident(app, rt, text, "+254711000042")
+    assert incident.flags == ["category_guessed"]
+    client = logged_in(app, make_user(rt, "tri", "triage"))
+    shown = page(client.get(f"/incidents/{incident.reference}"))
+    assert "category guessed from example reports" in shown
+    assert re.search(r"guessed from reports in like words: \w+", shown), shown
+
+
 def pseudonym_of(rt, incident) -> str:
     from ewn.models import Monitor
 

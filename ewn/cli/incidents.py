@@ -79,6 +79,7 @@ def incident_row(session, incident) -> dict:
                 "categories": r.categories,
                 "primary_category": r.primary_category,
                 "classification": r.classification_source,
+                "classification_evidence": r.classification_evidence,
                 "placement": r.placement,
                 "coordinated": r.coordinated,
                 "event_time": {

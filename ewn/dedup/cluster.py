@@ -21,6 +21,7 @@ from ewn.dedup.text import bands, numbers, profile, similarity, word_keys
 from ewn.geo.corrections import move_to
 from ewn.geo.distance import km_fast
 from ewn.geo.extract import name_words
+from ewn.meaning.classify import guessed
 from ewn.meaning.stage import CLUSTER_STAGE
 from ewn.models import Incident, IncidentDecision, Report
 from ewn.refs import report_reference
@@ -229,9 +230,15 @@ def score(session: Session, features: Features, incident: Incident, settings, ge
         else:
             return None
     category = _categories(report.categories or [], incident.categories or [], gap == timedelta(0))
-    if RUMOUR in (report.primary_category, incident.primary_category):
+    if (
+        RUMOUR in (report.primary_category, incident.primary_category)
+        or guessed(report)
+        or aggregate.GUESSED in (incident.flags or [])
+    ):
         # What a rumour claims ("messages say an attack is coming") may or may not be what
-        # the others tell: its categories neither agree nor disagree.
+        # the others tell: its categories neither agree nor disagree. Nor do categories
+        # guessed from example reports (learned.py): a right guess helps, a wrong one does
+        # not count against.
         category = max(category, 0.5)
     # Being in the same place on the same day is not enough: different events happen
     # there too. What happened, or how it is told, must agree as well.

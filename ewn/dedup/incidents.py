@@ -11,11 +11,13 @@ from sqlalchemy.orm import Session
 
 from ewn.dedup import coordination
 from ewn.escalation import engine as escalation
-from ewn.meaning.classify import own_text
+from ewn.meaning.classify import VAGUE_TERMS as VAGUE
+from ewn.meaning.classify import guessed, own_text
 from ewn.models import Incident, MonitorIdentity, Report, utcnow
 from ewn.store import incidents as store
 from ewn.triage import priority
 
+GUESSED = "category_guessed"  # flag: no report's category comes from a term or staff
 TRUST_WEIGHT = {"high": 1.5, "normal": 1.0, "low": 0.5}
 UNVERIFIED_WEIGHT = 0.3
 
@@ -66,10 +68,17 @@ def _recompute(session: Session, rt, incident: Incident) -> None:
         incident.status = "dismissed" if incident.status == "open" else incident.status
         incident.flags = sorted(set(incident.flags or []) | {"empty"})
         return
-    counted = Counter(c for r in reports for c in (r.categories or []))
+    # Categories guessed from example reports (learned.py) count only while no report tells
+    # one: staff should know, and the matcher weighs them less.
+    sure = [r for r in reports if not guessed(r)]
+    told = any(set(r.categories or []) - VAGUE for r in sure)
+    telling = sure if told else reports
+    flags = set(incident.flags or []) - {GUESSED}
+    incident.flags = sorted(flags if told or len(sure) == len(reports) else flags | {GUESSED})
+    counted = Counter(c for r in telling for c in (r.categories or []))
     taxonomy = rt.taxonomy
     incident.categories = sorted(counted, key=lambda c: (-taxonomy.severity(c), -counted[c], c))
-    primaries = Counter(r.primary_category for r in reports if r.primary_category)
+    primaries = Counter(r.primary_category for r in telling if r.primary_category)
     incident.primary_category = max(
         primaries, key=lambda c: (taxonomy.severity(c), primaries[c]), default=None
     )

@@ -1,7 +1,9 @@
 """What a report says happened: its categories (one primary), severity and number of victims.
 
 Explainable by construction: every category comes from terms found in the text (kept as
-evidence) or from the code the monitor started the message with ("K: 2 killed at Molo").
+evidence), from the code the monitor started the message with ("K: 2 killed at Molo"), or, when
+the text has no term at all, from example reports in like words (learned.py; the words that
+weighed most are kept as evidence).
 A term after a negation in the same clause ("no one was killed", "hakuna aliyeuawa") does not
 count.
 """
@@ -13,6 +15,7 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 
 from ewn.meaning import wording
+from ewn.meaning.learned import Guess
 from ewn.meaning.taxonomy import Taxonomy, Term
 from ewn.text import wildcard_matches
 
@@ -69,6 +72,8 @@ class Understanding:
     forward: str | None = None
     # The deed told as happening now ("tunavamiwa", "they are burning houses").
     ongoing: str | None = None
+    # The category learned from example reports, when the text has no term of the taxonomy.
+    learned: Guess | None = None
 
     def evidence(self) -> dict:
         return {
@@ -92,10 +97,21 @@ class Understanding:
             "follow_up": self.follow_up,
             "forward": self.forward,
             "ongoing": self.ongoing,
+            "learned": {"category": self.learned.category, "words": list(self.learned.words)}
+            if self.learned
+            else None,
         }
 
     def own_text(self, text: str) -> str:
         return _blanked(text, self.other_event)
+
+
+def guessed(report) -> bool:
+    """Whether the report's categories were learned from example reports (no term, no code,
+    no staff decision): a guess, weaker evidence than a term."""
+    return report.classification_source != "staff" and bool(
+        (report.classification_evidence or {}).get("learned")
+    )
 
 
 def own_text(text: str, evidence: dict | None) -> str:
@@ -146,10 +162,7 @@ def classify(
         [
             (start, end, term)
             for start, end, term in found
-            if not any(
-                words[start][1] < name_end and name_start < words[end - 1][2]
-                for name_start, name_end in place_names
-            )
+            if not _names_place(words[start][1], words[end - 1][2], place_names)
             and not (term.last and not _last_words(start, end, clauses, found))
         ]
     )
@@ -245,6 +258,18 @@ def classify(
             result.not_incident = True
         else:
             result.primary, result.categories = "OTHER", ["OTHER"]
+    if (
+        result.primary == "OTHER"
+        and result.code is None
+        and taxonomy.learned is not None
+        and all(m.category == "OTHER" for m in result.matches)
+    ):
+        # No term at all, not even a negated one: what reports in like words were about.
+        result.learned = taxonomy.learned.guess(
+            word for word, start, end in words if not _names_place(start, end, place_names)
+        )
+        if result.learned is not None:
+            result.primary, result.categories = result.learned.category, [result.learned.category]
     if result.primary:
         severity = max(taxonomy.severity(c) for c in result.categories)
         if result.victims and result.victims >= 5:
@@ -318,6 +343,11 @@ def _primary(
         if doubted or clause in questions:
             return RUMOUR
     return claim or (counted[0] if counted else None)
+
+
+def _names_place(start: int, end: int, place_names: Collection[tuple[int, int]]) -> bool:
+    """Whether the characters from start to end are part of a place's name."""
+    return any(start < name_end and name_start < end for name_start, name_end in place_names)
 
 
 def _last_words(

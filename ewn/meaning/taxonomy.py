@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ewn.config_files import ConfigError, line_of, load_yaml, unknown_key_problem
 from ewn.settings import SUPPORTED_LANGUAGES
 from ewn.text import fold, wildcard
+
+if TYPE_CHECKING:
+    from ewn.meaning.learned import Learned
 
 CATEGORY_KEYS = ("code", "severity", "risk_factors", "names", "terms")
 OPTIONAL_KEYS = ("outranks", "hints", "last_words")
@@ -79,6 +83,8 @@ class Taxonomy:
     suspects: list[tuple[str, ...]] = field(default_factory=list)
     # "body found, no visible wounds": a death of unknown cause, not (yet) a killing.
     unharmed: list[tuple[str, ...]] = field(default_factory=list)
+    # The category learned from example reports, for reports without any term (learned.py).
+    learned: Learned | None = None
 
     def severity(self, category: str) -> int:
         return self.categories[category].severity if category in self.categories else 2

@@ -88,6 +88,7 @@ LABELS = {
     # flags
     "possible_coordination": _l("possible coordinated reporting"),
     "empty": _l("no reports left"),
+    "category_guessed": _l("category guessed from example reports"),
     # monitors
     "active": _l("active"),
     "unverified": _l("unverified"),
