@@ -38,7 +38,7 @@ class Runtime:
         self.taxonomy = Taxonomy.load(settings.path(settings.incidents.taxonomy_file))
         if settings.incidents.examples_file:
             self.taxonomy.learned = learned.load(
-                settings.path(settings.incidents.examples_file), self.taxonomy.categories
+                settings.path(settings.incidents.examples_file), self.taxonomy
             )
         self.concepts = Concepts.load(settings.path(settings.incidents.concepts_file))
         use_concepts(self.concepts)

@@ -96,7 +96,7 @@ def test_a_guess_never_makes_a_report_noise():
 
 
 def test_the_bundled_examples_learn_what_the_terms_miss():
-    model = learned.load(ROOT / "config" / "examples.jsonl", TAXONOMY.categories)
+    model = learned.load(ROOT / "config" / "examples.jsonl", TAXONOMY)
     taxonomy = replace(TAXONOMY, learned=model)
     text = "Tumejificha ndani ya kanisa tuko kama hamsini na watoto, tunasikia vilio nje"
     assert classify(text, TAXONOMY).primary == "OTHER"
@@ -136,15 +136,15 @@ def test_a_bad_example_is_an_error_naming_its_line(tmp_path, line, problem):
     path = tmp_path / "examples.jsonl"
     path.write_text('{"text": "ok", "category": "KILLING"}\n\n' + line + "\n", encoding="utf-8")
     with pytest.raises(ConfigError, match=problem) as error:
-        learned.load(path, TAXONOMY.categories)
+        learned.load(path, TAXONOMY)
     assert error.value.line == 3 and str(path) in str(error.value)
 
 
 def test_a_missing_or_empty_examples_file(tmp_path):
     with pytest.raises(ConfigError, match="no such file"):
-        learned.load(tmp_path / "nothing.jsonl", TAXONOMY.categories)
+        learned.load(tmp_path / "nothing.jsonl", TAXONOMY)
     (tmp_path / "empty.jsonl").write_text("\n", encoding="utf-8")
-    assert learned.load(tmp_path / "empty.jsonl", TAXONOMY.categories) is None
+    assert learned.load(tmp_path / "empty.jsonl", TAXONOMY) is None
 
 
 def test_a_report_without_terms_is_placed_by_its_learned_category_with_its_evidence(
@@ -192,3 +192,13 @@ def test_a_guess_counts_for_its_incident_only_while_no_report_tells_a_category(c
             else:
                 assert incident.report_count == 2 and incident.flags == []
                 assert incident.categories == ["PROPERTY_DESTRUCTION"] != guess
+
+
+def test_the_terms_of_the_taxonomy_are_examples_too(tmp_path):
+    path = tmp_path / "examples.jsonl"
+    path.write_text('{"text": "habari za asubuhi timu", "category": null}\n', encoding="utf-8")
+    model = learned.load(path, TAXONOMY)
+    # A misspelt term is no term, but its pieces are known.
+    assert model.guess(folded("mauajii")).category == "KILLING"
+    assert model.guess(folded("wamebakwaa")).category == "SEXUAL_VIOLENCE"
+    assert model.guess(folded("habari timu")) is None

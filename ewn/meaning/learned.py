@@ -23,6 +23,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from ewn.config_files import ConfigError
+from ewn.meaning.taxonomy import Taxonomy
 from ewn.meaning.wording import words as text_words
 
 PIECES = (3, 4, 5)  # lengths of the pieces of words the model weighs, besides whole words
@@ -105,24 +106,35 @@ class Learned:
         return tuple(word for word, w in ranked[:EXPLAINING_WORDS] if w > 0)
 
 
-def load(path: Path, categories: Iterable[str]) -> Learned | None:
-    """The model learned from the examples file; None if there is none. A line that is not an
-    example (not JSON, no text, an unknown category) is an error naming the file and line."""
+def load(path: Path, taxonomy: Taxonomy) -> Learned | None:
+    """The model learned from the examples file, and from the taxonomy's terms as examples of
+    their categories (their pieces teach new forms of known words); None if the file holds no
+    example. A line that is not an example (not JSON, no text, an unknown category) is an
+    error naming the file and line."""
     if not path.is_file():
         raise ConfigError(str(path), None, "incidents.examples_file", "no such file")
     stat = os.stat(path)
-    return _load(str(path), stat.st_mtime_ns, stat.st_size, tuple(categories))
+    terms = {
+        (term.written.strip("*"), term.category)
+        for term in [*taxonomy.prefix_terms, *(t for ts in taxonomy.terms.values() for t in ts)]
+        if not (term.hint or term.last)
+    }
+    return _load(
+        str(path), stat.st_mtime_ns, stat.st_size, tuple(taxonomy.categories), tuple(sorted(terms))
+    )
 
 
 @lru_cache(maxsize=4)  # every app of a process (and of the test suite) shares one model
-def _load(source: str, _mtime: int, _size: int, categories: tuple[str, ...]) -> Learned | None:
+def _load(
+    source: str, _mtime: int, _size: int, categories: tuple[str, ...], terms: tuple
+) -> Learned | None:
     examples = []
     with open(source, encoding="utf-8") as lines:
         for number, line in enumerate(lines, start=1):
             if not line.strip():
                 continue
             examples.append(_example(line, source, number, categories))
-    return Learned(examples) if examples else None
+    return Learned(examples + list(terms)) if examples else None
 
 
 def _example(line: str, source: str, number: int, categories) -> tuple[str, str | None]:
