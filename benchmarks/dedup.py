@@ -18,11 +18,10 @@
                                [--split test|tune|extra|...|thirteenth] [--failures]
 
 The held-out half ("test") is what is reported; "tune", and the later tuning sets "extra",
-"third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth", "eleventh" and
-"twelfth" (tests/fixtures/incidents/NAME_reports.jsonl), are for tuning. "thirteenth" is a further
-held-out set, written blind after the "test" half had been scored many times: it is scored,
-never tuned on. ("fifth" to "twelfth" were written the same way, each scored once blind,
-then tuned on.)
+"third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth", "eleventh",
+"twelfth" and "thirteenth" (tests/fixtures/incidents/NAME_reports.jsonl), are for tuning.
+("fifth" to "thirteenth" were written blind after the "test" half had been scored many times,
+each scored once blind, then tuned on.)
 
 Reports in which the taxonomy finds no term get the category learned from config/examples.jsonl
 (ewn/meaning/learned.py), which holds the reports of the tuning sets: the examples of the split
@@ -71,7 +70,7 @@ from ewn.worker import Worker
 
 LABELLED = ROOT / "tests" / "fixtures" / "incidents" / "labelled_reports.jsonl"
 # Written later, for tuning only (the held-out half of the labelled set stays unseen).
-HELD_OUT = {"test", "thirteenth"}  # scored, never tuned on
+HELD_OUT = {"test"}  # scored, never tuned on
 SOURCES = {
     "test": LABELLED,
     "tune": LABELLED,
@@ -144,6 +143,31 @@ def examples_without(split: str, workdir: Path) -> Path:
     path = workdir / "examples.jsonl"
     path.write_text("\n".join(kept) + "\n", encoding="utf-8")
     return path
+
+
+def tuning_examples() -> list[dict]:
+    """The reports of every tuning set as examples (config/examples.jsonl): never one of a
+    held-out set."""
+    examples = []
+    for split, source in SOURCES.items():
+        if split in HELD_OUT:
+            continue
+        for line in source.read_text(encoding="utf-8").splitlines():
+            entry = json.loads(line)
+            if entry["split"] == split:
+                text = " ".join(part["text"].strip() for part in entry["messages"]).strip()
+                examples.append(
+                    {"text": text, "category": entry["primary"], "source": f"{split}:{entry['id']}"}
+                )
+    return examples
+
+
+def write_examples() -> None:
+    examples = tuning_examples()
+    with EXAMPLES.open("w", encoding="utf-8") as out:
+        for example in examples:
+            out.write(json.dumps(example, ensure_ascii=False) + "\n")
+    progress(f"wrote {len(examples)} examples to {EXAMPLES}")
 
 
 def make_app(workdir: Path, split: str | None = None):
@@ -649,7 +673,7 @@ def main() -> int:
         "--split",
         default="test",
         choices=list(SOURCES),
-        help="extra ... twelfth: further tuning sets; thirteenth: a further held-out set "
+        help="extra ... thirteenth: further tuning sets "
         "(tests/fixtures/incidents/NAME_reports.jsonl)",
     )
     parser.add_argument("--large", type=int, default=1_000_000)
@@ -661,7 +685,15 @@ def main() -> int:
         type=float,
         help="override incidents.join_threshold (for tuning on the tune half)",
     )
+    parser.add_argument(
+        "--write-examples",
+        action="store_true",
+        help="write config/examples.jsonl from the tuning sets' reports, then stop",
+    )
     args = parser.parse_args()
+    if args.write_examples:
+        write_examples()
+        return 0
     if args.join_threshold is not None:
         SETTINGS["incidents.join_threshold"] = args.join_threshold
     met = True

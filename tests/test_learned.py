@@ -104,7 +104,7 @@ def test_the_bundled_examples_learn_what_the_terms_miss():
 
 
 def test_the_bundled_examples_hold_no_report_of_a_held_out_set():
-    from benchmarks.dedup import HELD_OUT, SOURCES
+    from benchmarks.dedup import HELD_OUT, SOURCES, tuning_examples
 
     held_out = {
         " ".join(m["text"].strip() for m in row["messages"]).strip()
@@ -119,6 +119,8 @@ def test_the_bundled_examples_hold_no_report_of_a_held_out_set():
     assert len(examples) > 1000 and held_out
     assert not [e["source"] for e in examples if e["text"] in held_out]
     assert not [e["source"] for e in examples if e["source"].split(":")[0] in HELD_OUT]
+    # As `python benchmarks/dedup.py --write-examples` writes it from the tuning sets.
+    assert examples == tuning_examples()
 
 
 @pytest.mark.parametrize(
