@@ -98,8 +98,11 @@ def test_categories_and_victims(text, primary, victims):
             "wakulima wanaandamana wakidai malipo yao, polisi wametumia gesi ya kutoa machozi",
             "PROTEST_REPRESSION",
         ),
-        # What people of the report say they will do is not hearsay about the coded claim.
+        # What people of the report say they will do is not hearsay about the coded claim,
+        # nor what they say was done to them.
         ("M: Vijana wamejihami na wanasema watafuata mifugo yao", "ARMS_MOBILIZATION"),
+        ("SV: Longisa. Wasichana wawili wanasema walibakwa usiku", "SEXUAL_VIOLENCE"),
+        ("Longisa: watu wanasema wasichana wawili walibakwa usiku", "RUMOR_UNVERIFIED"),
     ],
 )
 def test_a_claim_is_a_rumour_when_it_is_doubted_where_it_is_said(text, primary):
@@ -344,6 +347,11 @@ def test_a_killing_by_an_attack_is_both(text):
 def test_code_prefix_sets_the_primary_category():
     meaning = classify("K: 2 at Kipkelion this morning", TAXONOMY)
     assert meaning.primary == "KILLING" and meaning.code == "KILLING"
+    # Coded, a report is about what was coded, not the killing it names as the cause.
+    protest = "vijana waliofunga barabara kupinga mauaji ya mwenzao wamefukuzwa kwa gesi ya machozi"
+    assert classify(protest, TAXONOMY).primary == "KILLING"
+    assert classify("PR: " + protest, TAXONOMY).primary == "PROTEST_REPRESSION"
+    assert "KILLING" in classify("PR: " + protest, TAXONOMY).categories
     assert classify("SV - girl attacked near the river", TAXONOMY).primary == "SEXUAL_VIOLENCE"
     # "a:" in a sentence is not a code.
     assert classify("a: meeting tomorrow", TAXONOMY).code is None
@@ -398,6 +406,8 @@ def test_a_denial_or_an_unknown_word_in_a_report_does_not_make_it_noise(text):
         "mwili wa mwanamume umeokotwa kando ya barabara bila alama yoyote ya kuumizwa",
         "corps d'un homme retrouvé au bord de la route, aucune trace de violence",
         "عثر على جثة رجل قرب الطريق صباح اليوم دون آثار عنف",
+        # A term after it in its clause tells of no deed: no marks "of beating".
+        "Mwili wa mwanamume umepatikana kando ya mto asubuhi, hauna alama za kupigwa",
     ],
 )
 def test_a_body_with_no_sign_of_violence_is_a_death_of_unknown_cause(text):
@@ -472,12 +482,19 @@ def test_taxonomy_mistakes_name_the_line(tmp_path, text, problem):
         ("watu wanakimbilia milimani usiku huu", "DISPLACEMENT"),
         ("vibanda vimeporwa usiku wa manane", "PROPERTY_DESTRUCTION"),
         ("mwanasiasa aliwachochea vijana mkutanoni", "HATE_SPEECH_INCITEMENT"),
+        ("kundi la vijana linawatisha wafanyabiashara sokoni", "THREAT_INTIMIDATION"),
     ],
 )
 def test_kiswahili_stems_match_after_any_beginning(text, category):
     meaning = classify(text, TAXONOMY)
     assert category in meaning.categories
     assert any(m.term.startswith("*") for m in meaning.matches)
+
+
+def test_a_stem_is_not_the_end_of_another_word():
+    # "wamethibitisha" (they confirmed) ends like "-tisha" (frighten).
+    meaning = classify("polisi wamethibitisha kuwa mwalimu yuko rumande", TAXONOMY)
+    assert meaning.categories == ["ABDUCTION_DETENTION"]
 
 
 def test_a_deployment_can_add_a_category(tmp_path):

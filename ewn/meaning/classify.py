@@ -179,6 +179,9 @@ def classify(
     if forward is not None:
         result.forward = text[words[forward[0]][1] : words[forward[1] - 1][2]]
     causes = wording.phrase_ends(folded, taxonomy.cause)
+    # "no marks of beating" ("hauna alama za kupigwa"): a term after it in its clause tells of
+    # no deed.
+    unharmed = wording.first_phrase(folded, taxonomy.unharmed)
     # said: (category, sentence, clause) of what the report says happened; told: the same
     # without what it names as the cause ("families fled *after the raid*")
     victims, said, told = [], [], []
@@ -186,7 +189,9 @@ def classify(
     # that happened ("attacked on her way from a funeral"), not of a death.
     told_in: dict[int, set[str]] = {}
     for start, end, term in found:
-        negated = wording.negated(folded, clauses, start, taxonomy, causes)
+        negated = wording.negated(folded, clauses, start, taxonomy, causes) or (
+            unharmed is not None and unharmed[0] <= start and clauses[start] == clauses[unharmed[0]]
+        )
         future = term.category in DEEDS and wording.future(folded, clauses, start, term, taxonomy)
         if future == "denied":
             negated, future = True, False
@@ -231,8 +236,11 @@ def classify(
         if text[end : end + 2].strip()[:1] in ("?", "؟")
     }
     # A report of flight or of aid cut off is about that, not about the attack it names as
-    # the cause ("families fled after the raid"); fear or a protest after a killing is not.
-    main = told if any(c in CONSEQUENCES for c, *_ in told) else said
+    # the cause ("families fled after the raid"); fear or a protest after a killing is not,
+    # unless the monitor coded it so.
+    # A coded report is about what the monitor coded, not the cause it names ("PR: youths
+    # protesting the killing of their friend dispersed with teargas").
+    main = told if told and (result.code or any(c in CONSEQUENCES for c, *_ in told)) else said
     # Suspects arrested are the police following up an event ("mshukiwa amekamatwa kuhusiana
     # na kuchomwa kwa vibanda"): the event the report tells of is the primary, not a detention.
     suspects = {clauses[start] for start, _ in wording.occurrences(folded, taxonomy.suspects)}
@@ -243,7 +251,7 @@ def classify(
         result.primary == "KILLING"
         and result.code is None
         and set(result.categories) <= {"KILLING", RUMOUR, "OTHER"}
-        and wording.first_phrase(folded, taxonomy.unharmed) is not None
+        and unharmed is not None
     ):
         # A body with no sign of violence on it: a death of unknown cause, for staff to read.
         result.primary, result.categories = "OTHER", ["OTHER"]
@@ -305,19 +313,21 @@ def _primary(
     """The main thing the report says.
 
     A killing or sexual violence is always the primary, unless the monitor coded the report
-    as the flight or the aid cut off that followed. Otherwise it is the code the monitor
+    as the flight or the aid cut off that followed, or as something else and named the
+    killing as its cause. Otherwise it is the code the monitor
     started with, or what the monitor wrote first (monitors lead with the main event), unless
     the report tells of a category that outranks it (taxonomy.yaml: the police beating
     protesters is the repression of a protest more than an attack).
 
-    An unverified claim is a rumour whatever it claims: hearsay that introduces it or is part
-    of its clause ("people say five were killed", "attackers planning to hit..."; but not
-    what the people of a coded report say they will do: "M: youths armed, they say they will
-    follow their cattle"), or a warning heading the whole message ("TAHADHARI: ... If you see
-    fire, do not be surprised."). Hearsay in a later clause or sentence tells of a cause or a
-    motive ("shops burnt, people say it was arson"; "...burnt to death. People say he was a
-    thief") and does not make it one. A claim asked as a question ("watu wameuawa?") is
-    unverified too, but not one next to a question ("7 killed, where is the government?").
+    An unverified claim is a rumour whatever it claims: hearsay that introduces it or is part of
+    its clause ("people say five were killed", "attackers planning to hit..."; but not what the
+    people of a coded report say they did or will do: "M: youths armed, they say they will
+    follow their cattle", "SV: two girls say they were abused"), or a warning heading the whole
+    message ("TAHADHARI: ... If you see fire, do not be surprised."). Hearsay in a later clause
+    or sentence tells of a cause or a motive ("shops burnt, people say it was arson"; "...burnt
+    to death. People say he was a thief") and does not make it one. A claim asked as a question
+    ("watu wameuawa?") is unverified too, but not one next to a question ("7 killed, where is
+    the government?").
     """
     counted = [category for category, *_ in said]
     gravest = [c for c in counted if taxonomy.severity(c) >= GRAVEST and c != RUMOUR]
@@ -336,8 +346,7 @@ def _primary(
     if told is not None:
         _, sentence, clause, at = told
         doubted = any(
-            before == 0
-            or (where == sentence and ((part == clause and claim != code) or before < at))
+            before == 0 or (where == sentence and claim != code and (part == clause or before < at))
             for where, part, before in doubts
         )
         if doubted or clause in questions:
